@@ -1,0 +1,241 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"time"
+
+	"github.com/rest2mcp/rest2mcp/authbridge"
+	"github.com/rest2mcp/rest2mcp/examples"
+	"github.com/rest2mcp/rest2mcp/gateway"
+	"github.com/rest2mcp/rest2mcp/gateway/config"
+	"github.com/rest2mcp/rest2mcp/internal/demoapi"
+	"github.com/rest2mcp/rest2mcp/openapi"
+)
+
+// multiFlag collects a repeatable string flag.
+type multiFlag []string
+
+func (m *multiFlag) String() string     { return strings.Join(*m, ",") }
+func (m *multiFlag) Set(v string) error { *m = append(*m, v); return nil }
+
+type serveFlags struct {
+	config, spec, name, upstream, listen, publicURL string
+	issuers, audiences                              multiFlag
+	insecureNoAuth                                  bool
+	logLevel, logFormat                             string
+}
+
+func (f *serveFlags) register(fs *flag.FlagSet) {
+	fs.StringVar(&f.config, "config", "", "configuration file (YAML)")
+	fs.StringVar(&f.spec, "spec", "", "OpenAPI document (path or URL) for zero-config serving")
+	fs.StringVar(&f.name, "name", "", "API name (endpoint /mcp/<name>); default: a slug of the spec title")
+	fs.StringVar(&f.upstream, "upstream", "", "upstream base URL (overrides the spec's servers)")
+	fs.StringVar(&f.listen, "listen", "", "listen address (default 127.0.0.1:8080)")
+	fs.StringVar(&f.publicURL, "public-url", "", "public base URL of the gateway (resource URLs derive from it)")
+	fs.Var(&f.issuers, "issuer", "trusted token issuer (repeatable); enables OAuth protection")
+	fs.Var(&f.audiences, "audience", "extra accepted token audience (repeatable)")
+	fs.BoolVar(&f.insecureNoAuth, "insecure-no-auth", false, "serve without authorization on a non-loopback listener (trusted networks only)")
+	fs.StringVar(&f.logLevel, "log-level", "info", "debug, info, warn or error")
+	fs.StringVar(&f.logFormat, "log-format", "text", "text or json")
+}
+
+func cmdServe(ctx context.Context, args []string, stderr io.Writer, lookupEnv func(string) (string, bool)) error {
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	var f serveFlags
+	f.register(fs)
+	if err := fs.Parse(args); err != nil {
+		return exitError{2}
+	}
+	cfg, err := f.buildConfig(ctx, lookupEnv)
+	if err != nil {
+		return err
+	}
+	return serve(ctx, cfg, f, stderr, lookupEnv)
+}
+
+func serve(ctx context.Context, cfg *config.Config, f serveFlags, stderr io.Writer, lookupEnv func(string) (string, bool)) error {
+	log, err := newLogger(stderr, f.logLevel, f.logFormat)
+	if err != nil {
+		return err
+	}
+	if err := cfg.Validate(); err != nil {
+		return err
+	}
+	for _, a := range cfg.APIs {
+		if a.Auth == nil {
+			log.Warn("API served WITHOUT authorization", "api", a.Name, "listen", cfg.Listen)
+		}
+	}
+	g, err := gateway.New(ctx, gateway.Options{Config: cfg, Logger: log, LookupEnv: lookupEnv, Version: version})
+	if err != nil {
+		return err
+	}
+	for _, a := range g.APIs() {
+		log.Info("serving", "api", a.Name(), "endpoint", a.ResourceURL(), "tools", len(a.Tools()), "diagnostics", len(a.Diagnostics()))
+	}
+	return g.Run(ctx, nil)
+}
+
+// buildConfig reads --config, or builds a one-API configuration from the
+// zero-config flags. Flags given with --config override the file.
+func (f *serveFlags) buildConfig(ctx context.Context, lookupEnv func(string) (string, bool)) (*config.Config, error) {
+	var cfg *config.Config
+	switch {
+	case f.config != "" && f.spec != "":
+		return nil, errors.New("use either --config or --spec, not both")
+	case f.config != "":
+		c, err := config.Load(f.config, lookupEnv)
+		if err != nil {
+			return nil, err
+		}
+		cfg = c
+	case f.spec != "":
+		name := f.name
+		if name == "" {
+			n, err := nameFromSpec(ctx, f.spec)
+			if err != nil {
+				return nil, err
+			}
+			name = n
+		}
+		spec := f.spec
+		if !strings.Contains(spec, "://") {
+			if abs, err := filepath.Abs(spec); err == nil {
+				spec = abs
+			}
+		}
+		api := config.API{Name: name, Spec: spec, Upstream: f.upstream}
+		if len(f.issuers) > 0 {
+			api.Auth = &authbridge.Config{}
+			for _, iss := range f.issuers {
+				api.Auth.Issuers = append(api.Auth.Issuers, authbridge.IssuerConfig{Issuer: iss, Audiences: f.audiences})
+			}
+		} else if len(f.audiences) > 0 {
+			return nil, errors.New("--audience needs --issuer")
+		}
+		cfg = &config.Config{APIs: []config.API{api}, InsecureNoAuth: f.insecureNoAuth}
+		if err := cfg.ApplyEnv(lookupEnv); err != nil {
+			return nil, err
+		}
+	default:
+		return nil, errors.New("give --config FILE or --spec PATH|URL (see rest2mcp serve -h)")
+	}
+	if f.listen != "" {
+		cfg.Listen = f.listen
+	}
+	if f.publicURL != "" {
+		cfg.PublicURL = f.publicURL
+	}
+	if f.insecureNoAuth {
+		cfg.InsecureNoAuth = true
+	}
+	cfg.ApplyDefaults()
+	return cfg, nil
+}
+
+var slugRE = regexp.MustCompile(`[^a-z0-9]+`)
+
+// slug turns a title into an API name ("Swagger Petstore - OpenAPI 3.0" →
+// "swagger-petstore-openapi-3-0").
+func slug(s string) string {
+	s = strings.Trim(slugRE.ReplaceAllString(strings.ToLower(s), "-"), "-")
+	if len(s) > 48 {
+		s = strings.TrimRight(s[:48], "-")
+	}
+	if s == "" {
+		return "api"
+	}
+	return s
+}
+
+func nameFromSpec(ctx context.Context, spec string) (string, error) {
+	doc, err := openapi.Load(ctx, specSource(spec), nil)
+	if err != nil {
+		return "", fmt.Errorf("load spec %s: %w", spec, err)
+	}
+	return slug(doc.Title), nil
+}
+
+func specSource(spec string) openapi.Source {
+	if strings.HasPrefix(spec, "http://") || strings.HasPrefix(spec, "https://") {
+		return openapi.Source{URL: spec}
+	}
+	return openapi.Source{Path: spec}
+}
+
+// cmdDemo serves the example Petstore against the built-in demo upstream,
+// so that a newcomer sees tools working without any other service.
+func cmdDemo(ctx context.Context, args []string, stderr io.Writer, lookupEnv func(string) (string, bool)) error {
+	fs := flag.NewFlagSet("demo", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	var f serveFlags
+	fs.StringVar(&f.listen, "listen", config.DefaultListen, "listen address (loopback)")
+	fs.StringVar(&f.logLevel, "log-level", "info", "debug, info, warn or error")
+	fs.StringVar(&f.logFormat, "log-format", "text", "text or json")
+	if err := fs.Parse(args); err != nil {
+		return exitError{2}
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return fmt.Errorf("demo upstream: %w", err)
+	}
+	up := &http.Server{Handler: demoapi.New().Handler(), ReadHeaderTimeout: 5 * time.Second}
+	go func() { _ = up.Serve(ln) }()
+	defer up.Close()
+
+	dir, err := os.MkdirTemp("", "rest2mcp-demo-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(dir)
+	spec := filepath.Join(dir, "petstore.yaml")
+	if err := os.WriteFile(spec, examples.PetstoreSpec, 0o600); err != nil {
+		return err
+	}
+	cfg := &config.Config{
+		Listen: f.listen,
+		APIs:   []config.API{{Name: "petstore", Spec: spec, Upstream: "http://" + ln.Addr().String() + "/v1"}},
+	}
+	cfg.ApplyDefaults()
+	fmt.Fprintf(stderr, "rest2mcp demo: Petstore tools at %s (demo upstream on %s)\n", cfg.ResourceURL("petstore"), ln.Addr())
+	fmt.Fprintf(stderr, "  try: curl -s %s -H 'Content-Type: application/json' -H 'Accept: application/json, text/event-stream' \\\n", cfg.ResourceURL("petstore"))
+	fmt.Fprintf(stderr, "         -d '{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"initialize\",\"params\":{\"protocolVersion\":\"2025-11-25\",\"capabilities\":{},\"clientInfo\":{\"name\":\"curl\",\"version\":\"1\"}}}'\n")
+	return serve(ctx, cfg, f, stderr, lookupEnv)
+}
+
+// cmdHealthcheck probes /healthz of a running gateway (for HEALTHCHECK in
+// containers, where there is no curl).
+func cmdHealthcheck(ctx context.Context, args []string, stderr io.Writer) error {
+	fs := flag.NewFlagSet("healthcheck", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	u := fs.String("url", "http://127.0.0.1:8080/healthz", "health URL")
+	if err := fs.Parse(args); err != nil {
+		return exitError{2}
+	}
+	ctx, cancel := context.WithTimeout(ctx, 3*time.Second)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, *u, nil)
+	if err != nil {
+		return err
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return fmt.Errorf("healthcheck: %w", err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return fmt.Errorf("healthcheck: HTTP %d", resp.StatusCode)
+	}
+	return nil
+}

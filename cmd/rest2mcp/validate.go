@@ -1,0 +1,118 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+
+	"github.com/rest2mcp/rest2mcp/gateway/config"
+	"github.com/rest2mcp/rest2mcp/mcpgen"
+	"github.com/rest2mcp/rest2mcp/openapi"
+	"github.com/rest2mcp/rest2mcp/policies"
+)
+
+// cmdValidate loads everything a config (or one spec) names and prints
+// every problem with its location. It exits 1 when there are errors;
+// warnings do not fail.
+func cmdValidate(ctx context.Context, args []string, stdout, stderr io.Writer, lookupEnv func(string) (string, bool)) error {
+	fs := flag.NewFlagSet("validate", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	cfgPath := fs.String("config", "", "configuration file")
+	spec := fs.String("spec", "", "a single OpenAPI document")
+	printCfg := fs.Bool("print", false, "print the effective configuration (secrets redacted)")
+	if err := fs.Parse(args); err != nil {
+		return exitError{2}
+	}
+	var cfg *config.Config
+	switch {
+	case *cfgPath != "" && *spec == "":
+		c, err := config.Load(*cfgPath, lookupEnv)
+		if err != nil {
+			fmt.Fprintln(stdout, err)
+			return exitError{1}
+		}
+		cfg = c
+	case *spec != "" && *cfgPath == "":
+		cfg = &config.Config{APIs: []config.API{{Name: "api", Spec: *spec}}}
+		cfg.ApplyDefaults()
+	default:
+		fmt.Fprintln(stderr, "rest2mcp validate: give exactly one of --config or --spec")
+		return exitError{2}
+	}
+	failed := false
+	if *cfgPath != "" {
+		if err := cfg.Validate(); err != nil {
+			fmt.Fprintln(stdout, err)
+			failed = true
+		}
+	}
+	if *printCfg {
+		b, _ := json.MarshalIndent(cfg, "", "  ")
+		fmt.Fprintln(stdout, string(b))
+	}
+	for _, a := range cfg.APIs {
+		if a.Spec == "" {
+			continue
+		}
+		if !validateAPI(ctx, cfg, a, stdout) {
+			failed = true
+		}
+	}
+	if failed {
+		return exitError{1}
+	}
+	fmt.Fprintln(stdout, "ok")
+	return nil
+}
+
+// validateAPI prints the problems of one API and reports whether it is free
+// of errors.
+func validateAPI(ctx context.Context, cfg *config.Config, a config.API, w io.Writer) bool {
+	fmt.Fprintf(w, "api %s (%s):\n", a.Name, a.Spec)
+	doc, err := openapi.Load(ctx, specSource(a.Spec), &openapi.LoadOptions{Validate: true, AllowedRefHosts: cfg.SpecHosts})
+	if err != nil {
+		fmt.Fprintf(w, "  error: %v\n", err)
+		return false
+	}
+	opts := &mcpgen.Options{Prefix: a.ToolPrefix}
+	if a.Include != nil {
+		opts.Include = *a.Include
+	}
+	if a.Exclude != nil {
+		opts.Exclude = *a.Exclude
+	}
+	tools, gdiags := mcpgen.Generate(doc, opts)
+	diags := append(append(openapi.Diagnostics(nil), doc.Diagnostics...), gdiags...)
+	ok := !diags.HasErrors()
+	for _, d := range diags {
+		fmt.Fprintf(w, "  %s\n", d.String())
+	}
+	if a.Auth != nil {
+		for _, warn := range a.Auth.Warnings(cfg.ResourceURL(a.Name)) {
+			fmt.Fprintf(w, "  warning auth: %s\n", warn)
+		}
+		pcfg := a.Policy
+		if pcfg == nil {
+			pcfg = &policies.Config{}
+		}
+		refs := make([]policies.ToolRef, len(tools))
+		for i, t := range tools {
+			refs[i] = policies.ToolRef{Name: t.Name, Op: t.Operation}
+		}
+		_, problems, err := policies.Compile(pcfg, doc, refs)
+		if err != nil {
+			fmt.Fprintf(w, "  error policy: %v\n", err)
+			ok = false
+		}
+		for _, p := range problems {
+			fmt.Fprintf(w, "  %s\n", p.String())
+		}
+		if problems.HasErrors() {
+			ok = false
+		}
+	}
+	fmt.Fprintf(w, "  %d tools from %d operations\n", len(tools), len(doc.Operations))
+	return ok
+}

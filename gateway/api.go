@@ -1,0 +1,306 @@
+package gateway
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"os"
+	"strings"
+	"sync/atomic"
+
+	"github.com/mark3labs/mcp-go/mcp"
+	"github.com/mark3labs/mcp-go/server"
+
+	"github.com/rest2mcp/rest2mcp/authbridge"
+	"github.com/rest2mcp/rest2mcp/gateway/config"
+	"github.com/rest2mcp/rest2mcp/mcpgen"
+	"github.com/rest2mcp/rest2mcp/openapi"
+	"github.com/rest2mcp/rest2mcp/policies"
+)
+
+// API is one served REST API: its MCP server, its protection and its
+// current snapshot of tools and policy.
+type API struct {
+	name     string
+	resource string
+	cfg      config.API
+	gw       *Gateway
+	log      *slog.Logger
+
+	mcp      *server.MCPServer
+	stream   *server.StreamableHTTPServer
+	verifier *authbridge.Verifier
+	limiter  *authbridge.RateLimiter
+	prm      http.Handler
+	// prmHandler serves the current metadata document; it is rebuilt when
+	// a reload changes the baseline scopes.
+	prmHandler atomic.Pointer[http.Handler]
+	handler  http.Handler
+
+	creds   authbridge.Credentials
+	opCreds map[string]authbridge.Credentials
+
+	snap atomic.Pointer[snapshot]
+}
+
+// snapshot is the immutable product of one successful build of an API's
+// spec and policy.
+type snapshot struct {
+	doc    *openapi.Document
+	tools  map[string]*mcpgen.Tool
+	list   []*mcpgen.Tool
+	policy *policies.Set
+	// problems are the policy compiler's findings.
+	problems policies.Problems
+	// baseline is what PRM and 401 challenges advertise.
+	baseline []string
+}
+
+// Name returns the API name (the last path segment of its endpoint).
+func (a *API) Name() string { return a.name }
+
+// ResourceURL returns the protected resource identifier of the API.
+func (a *API) ResourceURL() string { return a.resource }
+
+// Tools returns the tools of the current snapshot, sorted by name.
+func (a *API) Tools() []*mcpgen.Tool { return a.snap.Load().list }
+
+// Diagnostics returns the load diagnostics of the current snapshot.
+func (a *API) Diagnostics() openapi.Diagnostics { return a.snap.Load().doc.Diagnostics }
+
+func newAPI(ctx context.Context, g *Gateway, c config.API) (*API, error) {
+	a := &API{
+		name:     c.Name,
+		resource: g.cfg.ResourceURL(c.Name),
+		cfg:      c,
+		gw:       g,
+		log:      g.log.With("api", c.Name),
+	}
+	if err := a.buildCredentials(ctx); err != nil {
+		return nil, err
+	}
+	snap, err := a.build(ctx)
+	if err != nil {
+		return nil, err
+	}
+	a.snap.Store(snap)
+	if c.Auth != nil {
+		v, err := authbridge.NewVerifier(ctx, authbridge.VerifierOptions{
+			Resource:   a.resource,
+			Config:     *c.Auth,
+			HTTPClient: g.outboundClient,
+			Logger:     g.log,
+			LookupEnv:  g.lookupEnv,
+		})
+		if err != nil {
+			return nil, fmt.Errorf("api %s: auth: %w", c.Name, err)
+		}
+		a.verifier = v
+		if c.Auth.RateLimit != nil {
+			a.limiter = authbridge.NewRateLimiter(*c.Auth.RateLimit, &authbridge.RateLimiterOptions{Logger: a.log})
+		}
+		a.setPRM(snap)
+		a.prm = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { (*a.prmHandler.Load()).ServeHTTP(w, r) })
+	}
+	a.mcp = a.newMCPServer()
+	a.mcp.SetTools(a.serverTools(snap)...)
+	a.stream = server.NewStreamableHTTPServer(a.mcp,
+		server.WithStateLess(true),
+		// Host and Origin are checked by the gateway's own guard, which
+		// also knows the configured public host.
+		server.WithDisableLocalhostProtection(true),
+		server.WithHTTPContextFunc(func(ctx context.Context, _ *http.Request) context.Context { return ctx }),
+		server.WithStreamableHTTPLogger(g.log.With("component", "mcp", "api", c.Name)),
+	)
+	a.handler = a.chain()
+	return a, nil
+}
+
+// build loads the spec, generates tools and compiles the policy into a new
+// snapshot without touching the current one.
+func (a *API) build(ctx context.Context) (*snapshot, error) {
+	src := openapi.Source{Path: a.cfg.Spec}
+	if strings.HasPrefix(a.cfg.Spec, "http://") || strings.HasPrefix(a.cfg.Spec, "https://") {
+		src = openapi.Source{URL: a.cfg.Spec}
+	}
+	doc, err := openapi.Load(ctx, src, &openapi.LoadOptions{
+		HTTPClient:      a.gw.outboundClient,
+		AllowedRefHosts: a.gw.cfg.SpecHosts,
+		Logger:          a.log,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("api %s: load spec: %w", a.name, err)
+	}
+	opts := &mcpgen.Options{Prefix: a.cfg.ToolPrefix}
+	if a.cfg.Include != nil {
+		opts.Include = *a.cfg.Include
+	}
+	if a.cfg.Exclude != nil {
+		opts.Exclude = *a.cfg.Exclude
+	}
+	tools, diags := mcpgen.Generate(doc, opts)
+	doc.Diagnostics = append(doc.Diagnostics, diags...)
+	if len(tools) == 0 && len(doc.Operations) > 0 {
+		return nil, fmt.Errorf("api %s: no operation of %s could be turned into a tool (or the include/exclude selection matches none)", a.name, a.cfg.Spec)
+	}
+	s := &snapshot{doc: doc, tools: make(map[string]*mcpgen.Tool, len(tools)), list: tools}
+	for _, t := range tools {
+		s.tools[t.Name] = t
+	}
+	if a.cfg.Auth != nil {
+		pcfg, err := a.policyConfig()
+		if err != nil {
+			return nil, fmt.Errorf("api %s: %w", a.name, err)
+		}
+		refs := make([]policies.ToolRef, len(tools))
+		for i, t := range tools {
+			refs[i] = policies.ToolRef{Name: t.Name, Op: t.Operation}
+		}
+		set, problems, err := policies.Compile(pcfg, doc, refs)
+		if err != nil {
+			return nil, fmt.Errorf("api %s: policy: %w", a.name, err)
+		}
+		s.policy, s.problems = set, problems
+		s.baseline = set.Baseline()
+		if len(a.cfg.Auth.Scopes) > 0 {
+			s.baseline = a.cfg.Auth.Scopes
+		}
+	}
+	return s, nil
+}
+
+func (a *API) policyConfig() (*policies.Config, error) {
+	switch {
+	case a.cfg.Policy != nil:
+		return a.cfg.Policy, nil
+	case a.cfg.PolicyFile != "":
+		b, err := os.ReadFile(a.cfg.PolicyFile)
+		if err != nil {
+			return nil, fmt.Errorf("read policy file: %w", err)
+		}
+		pc, err := policies.Parse(b)
+		if err != nil {
+			return nil, fmt.Errorf("policy file %s: %w", a.cfg.PolicyFile, err)
+		}
+		return pc, nil
+	}
+	return &policies.Config{}, nil
+}
+
+// baseline returns the scopes advertised in PRM and 401 challenges.
+func (a *API) baseline() []string { return a.snap.Load().baseline }
+
+func (a *API) buildCredentials(ctx context.Context) error {
+	build := func(c *authbridge.UpstreamAuthConfig) (authbridge.Credentials, error) {
+		return authbridge.NewCredentials(ctx, *c, authbridge.CredentialsOptions{
+			HTTPClient: a.gw.outboundClient,
+			Logger:     a.log,
+			LookupEnv:  a.gw.lookupEnv,
+			Cache:      a.gw.tokenCache,
+		})
+	}
+	if a.cfg.UpstreamAuth != nil {
+		c, err := build(a.cfg.UpstreamAuth)
+		if err != nil {
+			return fmt.Errorf("api %s: upstreamAuth: %w", a.name, err)
+		}
+		a.creds = c
+	}
+	for op, uc := range a.cfg.OperationUpstreamAuth {
+		if uc == nil {
+			continue
+		}
+		c, err := build(uc)
+		if err != nil {
+			return fmt.Errorf("api %s: operationUpstreamAuth[%s]: %w", a.name, op, err)
+		}
+		if a.opCreds == nil {
+			a.opCreds = map[string]authbridge.Credentials{}
+		}
+		a.opCreds[op] = c
+	}
+	return nil
+}
+
+func (a *API) newMCPServer() *server.MCPServer {
+	hooks := &server.Hooks{}
+	opts := []server.ServerOption{
+		server.WithToolCapabilities(true),
+		server.WithInputSchemaValidation(),
+		server.WithRecovery(),
+		server.WithHooks(hooks),
+		server.WithInstructions(a.instructions()),
+	}
+	if a.cfg.Auth != nil {
+		opts = append(opts,
+			server.WithToolFilter(a.filterTools),
+			server.WithMethodCacheHints(mcp.MethodToolsList, 60_000, mcp.CacheScopePrivate),
+		)
+	} else {
+		opts = append(opts, server.WithMethodCacheHints(mcp.MethodToolsList, 60_000, mcp.CacheScopePublic))
+	}
+	return server.NewMCPServer(a.name, a.gw.version, opts...)
+}
+
+func (a *API) instructions() string {
+	return fmt.Sprintf("Tools of the %s REST API, served by rest2mcp. Each tool is one HTTP operation; arguments are the operation's parameters and request body fields.", a.name)
+}
+
+// serverTools builds the mcp-go registrations of a snapshot. Each handler
+// is bound to an invoker of that snapshot.
+func (a *API) serverTools(s *snapshot) []server.ServerTool {
+	inv, err := a.invoker()
+	if err != nil {
+		// The invoker options were validated when the API was first built;
+		// an error here means the configuration changed underneath.
+		a.log.Error("build invoker", "err", err)
+		return nil
+	}
+	out := make([]server.ServerTool, 0, len(s.list))
+	for _, t := range s.list {
+		out = append(out, server.ServerTool{Tool: t.MCPTool(), Handler: inv.Handler(t)})
+	}
+	return out
+}
+
+func (a *API) invoker() (*mcpgen.Invoker, error) {
+	return mcpgen.NewInvoker(mcpgen.InvokerOptions{
+		BaseURL:          a.cfg.Upstream,
+		ServerVariables:  a.cfg.ServerVariables,
+		Client:           a.gw.upstreamClient,
+		Timeout:          durationOr(a.cfg.Timeout, config.DefaultTimeout),
+		MaxResponseBytes: a.cfg.MaxResponseBytes,
+		Credentials:      a.applyCredentials,
+		Authorize:        a.authorize,
+		Logger:           a.log,
+		UserAgent:        "rest2mcp/" + a.gw.version,
+	})
+}
+
+// Reload rebuilds the API's snapshot from its spec and policy and swaps it
+// in. On failure the current snapshot stays and the error is returned.
+func (a *API) Reload(ctx context.Context) error {
+	s, err := a.build(ctx)
+	if err != nil {
+		return err
+	}
+	tools := a.serverTools(s)
+	if tools == nil && len(s.list) > 0 {
+		return errors.New("could not build tool handlers")
+	}
+	a.snap.Store(s)
+	a.mcp.SetTools(tools...)
+	if a.cfg.Auth != nil {
+		a.setPRM(s)
+	}
+	a.log.Info("reloaded", "tools", len(s.list))
+	return nil
+}
+
+// setPRM builds the protected resource metadata document for a snapshot.
+func (a *API) setPRM(s *snapshot) {
+	h := authbridge.NewPRMHandler(authbridge.NewPRM(a.resource, *a.cfg.Auth, s.baseline))
+	a.prmHandler.Store(&h)
+}

@@ -1,0 +1,408 @@
+// Package config is the rest2mcp configuration file model: one YAML file,
+// decoded strictly (unknown keys are errors), overlaid with a documented set
+// of REST2MCP_* environment variables and validated in one pass that reports
+// every problem with its YAML path.
+//
+// It does no I/O beyond reading the file it is given; environment access
+// goes through an injected lookup function.
+package config
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"net"
+	"net/url"
+	"os"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+
+	"sigs.k8s.io/yaml"
+
+	"github.com/rest2mcp/rest2mcp/authbridge"
+	"github.com/rest2mcp/rest2mcp/mcpgen"
+	"github.com/rest2mcp/rest2mcp/policies"
+)
+
+// Defaults applied by [Config.ApplyDefaults].
+const (
+	DefaultListen        = "127.0.0.1:8080"
+	DefaultMaxBodyBytes  = 4 << 20
+	DefaultShutdownGrace = 10 * time.Second
+	DefaultTimeout       = 30 * time.Second
+	DefaultMaxResponse   = 1 << 20
+)
+
+// Config is the whole configuration file.
+type Config struct {
+	// Listen is the address to listen on (default 127.0.0.1:8080).
+	Listen string `json:"listen,omitempty"`
+	// PublicURL is the externally visible base URL of the gateway; the
+	// protected resource of API x is PublicURL + "/mcp/x". Required when
+	// any API has an auth section. Defaults to http://<listen>.
+	PublicURL string `json:"publicURL,omitempty"`
+	// AllowedOrigins lists the browser origins allowed to call the MCP
+	// endpoints. Requests carrying any other Origin are refused with 403.
+	// The public URL's own origin is always allowed.
+	AllowedOrigins []string `json:"allowedOrigins,omitempty"`
+	// InsecureNoAuth allows serving APIs without an auth section on a
+	// non-loopback listener. Never use it in production.
+	InsecureNoAuth bool `json:"insecureNoAuth,omitempty"`
+	// MaxBodyBytes caps MCP request bodies (default 4 MiB).
+	MaxBodyBytes int64 `json:"maxBodyBytes,omitempty"`
+	// ShutdownGrace is how long in-flight requests may run on shutdown
+	// (default 10s).
+	ShutdownGrace Duration `json:"shutdownGrace,omitempty"`
+	// AllowPrivateUpstreams permits upstream base URLs on private and
+	// loopback addresses. Loopback upstreams are always allowed when the
+	// listener itself is loopback (development).
+	AllowPrivateUpstreams bool `json:"allowPrivateUpstreams,omitempty"`
+	// SpecHosts lists hosts from which specs and external $refs may be
+	// fetched in addition to each spec URL's own host.
+	SpecHosts []string `json:"specHosts,omitempty"`
+	// APIs are the REST APIs to serve; at least one.
+	APIs []API `json:"apis"`
+}
+
+// API is one REST API served as one MCP endpoint.
+type API struct {
+	// Name is the endpoint name: the API is served at /mcp/<name>.
+	Name string `json:"name"`
+	// Spec is the OpenAPI document: a file path (relative to the config
+	// file) or an http(s) URL.
+	Spec string `json:"spec"`
+	// Upstream overrides the spec's server URL.
+	Upstream string `json:"upstream,omitempty"`
+	// ServerVariables set server URL template variables.
+	ServerVariables map[string]string `json:"serverVariables,omitempty"`
+	// ToolPrefix is prepended to every tool name.
+	ToolPrefix string `json:"toolPrefix,omitempty"`
+	// Timeout bounds each upstream call (default 30s).
+	Timeout Duration `json:"timeout,omitempty"`
+	// MaxResponseBytes caps what an upstream response may put in front of
+	// the model (default 1 MiB).
+	MaxResponseBytes int64 `json:"maxResponseBytes,omitempty"`
+	// Include and Exclude select operations (empty Include = all).
+	Include *mcpgen.Selector `json:"include,omitempty"`
+	Exclude *mcpgen.Selector `json:"exclude,omitempty"`
+	// Auth protects the endpoint (OAuth 2.1 resource server).
+	Auth *authbridge.Config `json:"auth,omitempty"`
+	// Policy holds per-operation authorization rules.
+	Policy *policies.Config `json:"policy,omitempty"`
+	// PolicyFile names a YAML policy file (instead of Policy).
+	PolicyFile string `json:"policyFile,omitempty"`
+	// UpstreamAuth says how the gateway authenticates to the upstream.
+	UpstreamAuth *authbridge.UpstreamAuthConfig `json:"upstreamAuth,omitempty"`
+	// OperationUpstreamAuth overrides UpstreamAuth per operationId.
+	OperationUpstreamAuth map[string]*authbridge.UpstreamAuthConfig `json:"operationUpstreamAuth,omitempty"`
+}
+
+// Duration is a time.Duration written as a Go duration string ("30s").
+type Duration time.Duration
+
+// UnmarshalJSON accepts a duration string.
+func (d *Duration) UnmarshalJSON(b []byte) error {
+	var s string
+	if err := yaml.Unmarshal(b, &s); err != nil {
+		return fmt.Errorf("duration must be a string like \"30s\"")
+	}
+	v, err := time.ParseDuration(s)
+	if err != nil {
+		return fmt.Errorf("invalid duration %q: %w", s, err)
+	}
+	*d = Duration(v)
+	return nil
+}
+
+// MarshalJSON writes the duration string.
+func (d Duration) MarshalJSON() ([]byte, error) {
+	return []byte(strconv.Quote(time.Duration(d).String())), nil
+}
+
+// Load reads, decodes strictly, overlays the environment and applies
+// defaults. It does not validate; call [Config.Validate].
+func Load(path string, lookupEnv func(string) (string, bool)) (*Config, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("read config: %w", err)
+	}
+	c, err := Parse(b)
+	if err != nil {
+		return nil, fmt.Errorf("config %s: %w", path, err)
+	}
+	if err := c.ApplyEnv(lookupEnv); err != nil {
+		return nil, fmt.Errorf("config %s: %w", path, err)
+	}
+	c.ResolvePaths(dirOf(path))
+	c.ApplyDefaults()
+	return c, nil
+}
+
+// Parse decodes YAML or JSON strictly: unknown keys are errors.
+func Parse(b []byte) (*Config, error) {
+	var c Config
+	if len(bytes.TrimSpace(b)) == 0 {
+		return nil, errors.New("empty configuration")
+	}
+	if err := yaml.UnmarshalStrict(b, &c); err != nil {
+		return nil, fmt.Errorf("decode: %w", err)
+	}
+	return &c, nil
+}
+
+// EnvOverrides documents the environment variables that override fields.
+var EnvOverrides = []struct{ Name, Field string }{
+	{"REST2MCP_LISTEN", "listen"},
+	{"REST2MCP_PUBLIC_URL", "publicURL"},
+	{"REST2MCP_ALLOWED_ORIGINS", "allowedOrigins (comma-separated)"},
+	{"REST2MCP_INSECURE_NO_AUTH", "insecureNoAuth (true/false)"},
+	{"REST2MCP_MAX_BODY_BYTES", "maxBodyBytes"},
+	{"REST2MCP_<API>_UPSTREAM", "apis[name=<api>].upstream (API name upper-cased, - replaced by _)"},
+	{"REST2MCP_<API>_SPEC", "apis[name=<api>].spec"},
+}
+
+// ApplyEnv overlays the REST2MCP_* variables listed in [EnvOverrides].
+func (c *Config) ApplyEnv(lookupEnv func(string) (string, bool)) error {
+	if lookupEnv == nil {
+		return nil
+	}
+	get := func(k string) (string, bool) {
+		v, ok := lookupEnv(k)
+		return v, ok && v != ""
+	}
+	if v, ok := get("REST2MCP_LISTEN"); ok {
+		c.Listen = v
+	}
+	if v, ok := get("REST2MCP_PUBLIC_URL"); ok {
+		c.PublicURL = v
+	}
+	if v, ok := get("REST2MCP_ALLOWED_ORIGINS"); ok {
+		c.AllowedOrigins = splitList(v)
+	}
+	if v, ok := get("REST2MCP_INSECURE_NO_AUTH"); ok {
+		b, err := strconv.ParseBool(v)
+		if err != nil {
+			return fmt.Errorf("REST2MCP_INSECURE_NO_AUTH: %w", err)
+		}
+		c.InsecureNoAuth = b
+	}
+	if v, ok := get("REST2MCP_MAX_BODY_BYTES"); ok {
+		n, err := strconv.ParseInt(v, 10, 64)
+		if err != nil {
+			return fmt.Errorf("REST2MCP_MAX_BODY_BYTES: %w", err)
+		}
+		c.MaxBodyBytes = n
+	}
+	for i := range c.APIs {
+		key := "REST2MCP_" + strings.ToUpper(strings.NewReplacer("-", "_", ".", "_").Replace(c.APIs[i].Name))
+		if v, ok := get(key + "_UPSTREAM"); ok {
+			c.APIs[i].Upstream = v
+		}
+		if v, ok := get(key + "_SPEC"); ok {
+			c.APIs[i].Spec = v
+		}
+	}
+	return nil
+}
+
+// ResolvePaths makes relative spec and policy file paths relative to dir.
+func (c *Config) ResolvePaths(dir string) {
+	for i := range c.APIs {
+		a := &c.APIs[i]
+		if a.Spec != "" && !isURL(a.Spec) && !isAbs(a.Spec) {
+			a.Spec = joinPath(dir, a.Spec)
+		}
+		if a.PolicyFile != "" && !isAbs(a.PolicyFile) {
+			a.PolicyFile = joinPath(dir, a.PolicyFile)
+		}
+	}
+}
+
+// ApplyDefaults fills zero values with defaults.
+func (c *Config) ApplyDefaults() {
+	if c.Listen == "" {
+		c.Listen = DefaultListen
+	}
+	if c.PublicURL == "" {
+		c.PublicURL = "http://" + c.Listen
+	}
+	c.PublicURL = strings.TrimRight(c.PublicURL, "/")
+	if c.MaxBodyBytes == 0 {
+		c.MaxBodyBytes = DefaultMaxBodyBytes
+	}
+	if c.ShutdownGrace == 0 {
+		c.ShutdownGrace = Duration(DefaultShutdownGrace)
+	}
+	for i := range c.APIs {
+		a := &c.APIs[i]
+		if a.Timeout == 0 {
+			a.Timeout = Duration(DefaultTimeout)
+		}
+		if a.MaxResponseBytes == 0 {
+			a.MaxResponseBytes = DefaultMaxResponse
+		}
+	}
+}
+
+// ResourceURL is the protected resource identifier (and MCP endpoint URL)
+// of the API named name.
+func (c *Config) ResourceURL(name string) string { return c.PublicURL + "/mcp/" + name }
+
+var nameRE = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{0,62}$`)
+
+// Validate checks the whole configuration without I/O and returns every
+// problem, one per line, with its YAML path.
+func (c *Config) Validate() error {
+	var p problems
+	if _, _, err := net.SplitHostPort(c.Listen); err != nil {
+		p.add("listen", "must be host:port, got %q", c.Listen)
+	}
+	pub, err := url.Parse(c.PublicURL)
+	switch {
+	case err != nil || pub.Host == "" || (pub.Scheme != "http" && pub.Scheme != "https"):
+		p.add("publicURL", "must be an absolute http(s) URL, got %q", c.PublicURL)
+	case pub.RawQuery != "" || pub.Fragment != "":
+		p.add("publicURL", "must not have a query or fragment")
+	case pub.Scheme == "http" && !IsLoopbackHost(pub.Hostname()):
+		p.add("publicURL", "must be https (http is accepted only for loopback addresses), got %q", c.PublicURL)
+	}
+	for i, o := range c.AllowedOrigins {
+		u, err := url.Parse(o)
+		if err != nil || u.Scheme == "" || u.Host == "" || (u.Path != "" && u.Path != "/") {
+			p.add(fmt.Sprintf("allowedOrigins[%d]", i), "must be an origin like https://app.example.com, got %q", o)
+		}
+	}
+	if c.MaxBodyBytes < 1024 {
+		p.add("maxBodyBytes", "must be at least 1024")
+	}
+	if len(c.APIs) == 0 {
+		p.add("apis", "at least one API is required")
+	}
+	loopback := c.ListenIsLoopback()
+	seen := map[string]bool{}
+	for i := range c.APIs {
+		a := &c.APIs[i]
+		at := fmt.Sprintf("apis[%d]", i)
+		if !nameRE.MatchString(a.Name) {
+			p.add(at+".name", "must match %s (it becomes the path /mcp/<name>), got %q", nameRE, a.Name)
+		} else if seen[a.Name] {
+			p.add(at+".name", "duplicate API name %q", a.Name)
+		}
+		seen[a.Name] = true
+		if a.Spec == "" {
+			p.add(at+".spec", "required (file path or http(s) URL)")
+		}
+		if a.Upstream != "" {
+			if u, err := url.Parse(a.Upstream); err != nil || u.Host == "" || (u.Scheme != "http" && u.Scheme != "https") {
+				p.add(at+".upstream", "must be an absolute http(s) URL, got %q", a.Upstream)
+			}
+		}
+		if a.Timeout < 0 {
+			p.add(at+".timeout", "must not be negative")
+		}
+		if a.Auth == nil && !loopback && !c.InsecureNoAuth {
+			p.add(at+".auth", "required: the listener %s is not loopback, so every API must be protected (add an auth section, or set insecureNoAuth: true for a trusted network only)", c.Listen)
+		}
+		if a.Auth != nil {
+			if err := a.Auth.Validate(c.ResourceURL(a.Name)); err != nil {
+				p.addErr(at+".auth", err)
+			}
+		}
+		if a.Policy != nil && a.PolicyFile != "" {
+			p.add(at+".policyFile", "set either policy or policyFile, not both")
+		}
+		if a.Policy != nil {
+			if err := a.Policy.Validate(); err != nil {
+				p.addErr(at+".policy", err)
+			}
+		}
+		if a.UpstreamAuth != nil {
+			if err := a.UpstreamAuth.Validate(); err != nil {
+				p.addErr(at+".upstreamAuth", err)
+			}
+			if a.Auth == nil && needsInboundToken(a.UpstreamAuth.Type) {
+				p.add(at+".upstreamAuth.type", "%s needs the caller's verified token: add an auth section", a.UpstreamAuth.Type)
+			}
+		}
+		for op, ua := range a.OperationUpstreamAuth {
+			if ua == nil {
+				continue
+			}
+			if err := ua.Validate(); err != nil {
+				p.addErr(fmt.Sprintf("%s.operationUpstreamAuth[%s]", at, op), err)
+			}
+		}
+	}
+	return p.err()
+}
+
+func needsInboundToken(t string) bool { return t == "tokenExchange" || t == "entraOBO" }
+
+// ListenIsLoopback reports whether the listen address is a loopback one.
+func (c *Config) ListenIsLoopback() bool {
+	host, _, err := net.SplitHostPort(c.Listen)
+	if err != nil {
+		return false
+	}
+	return IsLoopbackHost(host)
+}
+
+// IsLoopbackHost reports whether host names a loopback interface.
+func IsLoopbackHost(host string) bool {
+	host = strings.Trim(host, "[]")
+	if strings.EqualFold(host, "localhost") {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
+type problems []string
+
+func (p *problems) add(path, format string, args ...any) {
+	*p = append(*p, path+": "+fmt.Sprintf(format, args...))
+}
+
+// addErr adds each line of err, prefixed with path unless the line already
+// names a path below it.
+func (p *problems) addErr(path string, err error) {
+	for _, line := range strings.Split(err.Error(), "\n") {
+		line = strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(line), "- "))
+		if line == "" {
+			continue
+		}
+		sect := path[strings.LastIndex(path, ".")+1:]
+		if strings.HasPrefix(line, sect+".") || strings.HasPrefix(line, sect+"[") {
+			*p = append(*p, strings.TrimSuffix(path, sect)+line)
+			continue
+		}
+		*p = append(*p, path+": "+line)
+	}
+}
+
+func (p problems) err() error {
+	if len(p) == 0 {
+		return nil
+	}
+	return &ValidationError{Problems: p}
+}
+
+// ValidationError lists every configuration problem.
+type ValidationError struct{ Problems []string }
+
+// Error formats the problems as an indented list.
+func (e *ValidationError) Error() string {
+	return "invalid configuration:\n  - " + strings.Join(e.Problems, "\n  - ")
+}
+
+func splitList(s string) []string {
+	var out []string
+	for _, v := range strings.Split(s, ",") {
+		if v = strings.TrimSpace(v); v != "" {
+			out = append(out, v)
+		}
+	}
+	return out
+}

@@ -1,0 +1,20 @@
+// Package gateway assembles rest2mcp: it loads every configured API
+// (openapi → mcpgen → policies), wires inbound verification and outbound
+// credentials from authbridge, and serves each API as one protected MCP
+// endpoint at /mcp/{api} on an echo server.
+//
+// The middleware chain of an MCP endpoint, outermost first:
+//
+//	recover → request id → access log → Host/Origin check → body limit
+//	  → bearer verification (401 + WWW-Authenticate) → rate limit (tools/call)
+//	  → scope pre-check for tools/call (403 insufficient_scope step-up)
+//	  → mcp-go StreamableHTTPServer (stateless, both protocol eras)
+//	  → tool handler (policy re-check, credentials, upstream call)
+//
+// Each API's generated tools, policy and credentials form an immutable
+// snapshot. [Gateway.Reload] builds new snapshots off to the side and swaps
+// them atomically; a spec or policy that fails to build never replaces a
+// working one.
+//
+// Package gateway is imported only by cmd/rest2mcp and tests.
+package gateway

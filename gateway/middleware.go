@@ -1,0 +1,132 @@
+package gateway
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/url"
+	"strings"
+)
+
+// originGuard enforces the Streamable HTTP transport's Origin rule (a
+// request carrying an Origin that is not allowed gets 403) and protects
+// loopback listeners against DNS rebinding (a request arriving on a
+// loopback connection must name a loopback host or the public host).
+type originGuard struct {
+	allowed    map[string]bool
+	publicHost string
+	// loopbackOrigins allows http(s)://localhost-like origins; true only
+	// when the listener itself is loopback (local development tools).
+	loopbackOrigins bool
+}
+
+func newOriginGuard(publicURL string, allowed []string, listenLoopback bool) *originGuard {
+	g := &originGuard{allowed: map[string]bool{}, loopbackOrigins: listenLoopback}
+	if u, err := url.Parse(publicURL); err == nil {
+		g.allowed[strings.ToLower(u.Scheme+"://"+u.Host)] = true
+		g.publicHost = strings.ToLower(u.Host)
+	}
+	for _, o := range allowed {
+		g.allowed[strings.ToLower(strings.TrimRight(o, "/"))] = true
+	}
+	return g
+}
+
+func (g *originGuard) wrap(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !g.hostOK(r) {
+			writeRPCError(w, http.StatusForbidden, rpcInvalidRequest, fmt.Sprintf("forbidden: Host %q is not this gateway's public host", r.Host))
+			return
+		}
+		if o := r.Header.Get("Origin"); o != "" && !g.originOK(o) {
+			writeRPCError(w, http.StatusForbidden, rpcInvalidRequest, fmt.Sprintf("forbidden: Origin %q is not allowed (add it to allowedOrigins)", o))
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+func (g *originGuard) hostOK(r *http.Request) bool {
+	local, ok := r.Context().Value(http.LocalAddrContextKey).(net.Addr)
+	if !ok || local == nil {
+		return true
+	}
+	lh, _, err := net.SplitHostPort(local.String())
+	if err != nil || !isLoopbackName(lh) {
+		return true
+	}
+	host := strings.ToLower(r.Host)
+	if host == g.publicHost {
+		return true
+	}
+	h, _, err := net.SplitHostPort(host)
+	if err != nil {
+		h = host
+	}
+	return isLoopbackName(h)
+}
+
+func (g *originGuard) originOK(origin string) bool {
+	o := strings.ToLower(strings.TrimRight(origin, "/"))
+	if g.allowed[o] {
+		return true
+	}
+	if !g.loopbackOrigins {
+		return false
+	}
+	u, err := url.Parse(o)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") {
+		return false
+	}
+	return isLoopbackName(u.Hostname())
+}
+
+type bodyKey struct{}
+
+// readBody buffers a POST body up to limit bytes and stores the decoded
+// JSON-RPC calls in the context for the later stages. Oversized bodies get
+// 413 with a JSON-RPC error naming the limit.
+func readBody(limit int64, next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method != http.MethodPost || r.Body == nil {
+			next.ServeHTTP(w, r)
+			return
+		}
+		if r.ContentLength > limit {
+			writeRPCError(w, http.StatusRequestEntityTooLarge, rpcInvalidRequest, fmt.Sprintf("request body of %d bytes exceeds the limit of %d bytes", r.ContentLength, limit))
+			return
+		}
+		body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, limit))
+		if err != nil {
+			var mbe *http.MaxBytesError
+			if errors.As(err, &mbe) {
+				writeRPCError(w, http.StatusRequestEntityTooLarge, rpcInvalidRequest, fmt.Sprintf("request body exceeds the limit of %d bytes", limit))
+				return
+			}
+			writeRPCError(w, http.StatusBadRequest, rpcParseError, "could not read request body")
+			return
+		}
+		r.Body = io.NopCloser(bytes.NewReader(body))
+		r.ContentLength = int64(len(body))
+		calls := peekCalls(body)
+		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), bodyKey{}, calls)))
+	})
+}
+
+// callsFrom returns the JSON-RPC calls decoded by readBody.
+func callsFrom(ctx context.Context) []rpcCall {
+	c, _ := ctx.Value(bodyKey{}).([]rpcCall)
+	return c
+}
+
+// noBuffering asks reverse proxies not to buffer SSE responses.
+func noBuffering(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("X-Accel-Buffering", "no")
+		next.ServeHTTP(w, r)
+	})
+}

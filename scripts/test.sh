@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Runs every test of the project on a fresh machine: installs the Node
+# packages the end-to-end tests drive (oidc-provider, the MCP TypeScript SDK,
+# the MCP conformance suite, Node 22 for it), then vets and tests the Go code
+# twice: with the race detector (-short: heavy corpus tests skipped) and in
+# full without it.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+if ! command -v go >/dev/null; then
+  echo "test.sh: Go is required (https://go.dev/dl/)" >&2
+  exit 1
+fi
+if ! command -v npm >/dev/null; then
+  echo "test.sh: Node.js and npm are required for the end-to-end tests; installing from Debian" >&2
+  apt-get update -qq && apt-get install -y -qq nodejs npm >/dev/null
+fi
+
+echo "== npm ci (e2e/testdata)"
+npm ci --prefix e2e/testdata --no-audit --no-fund --loglevel=error
+
+echo "== go vet"
+go vet ./...
+
+echo "== go test -race -short"
+go test -race -short -count=1 -timeout 15m ./...
+
+echo "== go test (full)"
+go test -count=1 -timeout 20m ./...
