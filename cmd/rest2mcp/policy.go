@@ -6,12 +6,9 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"os"
 	"strings"
 
 	"github.com/rest2mcp/rest2mcp/gateway/config"
-	"github.com/rest2mcp/rest2mcp/mcpgen"
-	"github.com/rest2mcp/rest2mcp/openapi"
 	"github.com/rest2mcp/rest2mcp/policies"
 )
 
@@ -51,39 +48,11 @@ func cmdPolicy(ctx context.Context, args []string, stdout, stderr io.Writer, loo
 			return fmt.Errorf("--claims must be a JSON object: %w", err)
 		}
 	}
-	doc, err := openapi.Load(ctx, specSource(api.Spec), nil)
+	o, err := buildOffline(ctx, cfg, api, false)
 	if err != nil {
-		return fmt.Errorf("load spec %s: %w", api.Spec, err)
+		return err
 	}
-	opts := &mcpgen.Options{Prefix: api.ToolPrefix}
-	if api.Include != nil {
-		opts.Include = *api.Include
-	}
-	if api.Exclude != nil {
-		opts.Exclude = *api.Exclude
-	}
-	tools, _ := mcpgen.Generate(doc, opts)
-	pcfg := api.Policy
-	if api.PolicyFile != "" {
-		b, err := os.ReadFile(api.PolicyFile)
-		if err != nil {
-			return fmt.Errorf("read policy file: %w", err)
-		}
-		if pcfg, err = policies.Parse(b); err != nil {
-			return fmt.Errorf("policy file %s: %w", api.PolicyFile, err)
-		}
-	}
-	if pcfg == nil {
-		pcfg = &policies.Config{}
-	}
-	refs := make([]policies.ToolRef, len(tools))
-	for i, t := range tools {
-		refs[i] = policies.ToolRef{Name: t.Name, Op: t.Operation}
-	}
-	set, problems, err := policies.Compile(pcfg, doc, refs)
-	if err != nil {
-		return fmt.Errorf("policy: %w", err)
-	}
+	set, problems := o.policy, o.problems
 	for _, p := range problems {
 		fmt.Fprintf(stderr, "%s\n", p.String())
 	}

@@ -6,12 +6,15 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"log/slog"
 	"net"
 	"net/http"
 	"os"
+	"os/signal"
 	"path/filepath"
 	"regexp"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/rest2mcp/rest2mcp/authbridge"
@@ -84,7 +87,27 @@ func serve(ctx context.Context, cfg *config.Config, f serveFlags, stderr io.Writ
 	for _, a := range g.APIs() {
 		log.Info("serving", "api", a.Name(), "endpoint", a.ResourceURL(), "tools", len(a.Tools()), "diagnostics", len(a.Diagnostics()))
 	}
+	go reloadOnHangup(ctx, g, log)
 	return g.Run(ctx, nil)
+}
+
+// reloadOnHangup rebuilds every API's specs and policies on SIGHUP. A
+// failed rebuild keeps the APIs serving their previous snapshot.
+func reloadOnHangup(ctx context.Context, g *gateway.Gateway, log *slog.Logger) {
+	hup := make(chan os.Signal, 1)
+	signal.Notify(hup, syscall.SIGHUP)
+	defer signal.Stop(hup)
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-hup:
+			log.Info("reloading specs and policies (SIGHUP)")
+			if err := g.Reload(ctx); err != nil {
+				log.Error("reload failed; previous snapshots stay in service", "err", err)
+			}
+		}
+	}
 }
 
 // buildConfig reads --config, or builds a one-API configuration from the

@@ -8,9 +8,6 @@ import (
 	"io"
 
 	"github.com/rest2mcp/rest2mcp/gateway/config"
-	"github.com/rest2mcp/rest2mcp/mcpgen"
-	"github.com/rest2mcp/rest2mcp/openapi"
-	"github.com/rest2mcp/rest2mcp/policies"
 )
 
 // cmdValidate loads everything a config (or one spec) names and prints
@@ -71,48 +68,26 @@ func cmdValidate(ctx context.Context, args []string, stdout, stderr io.Writer, l
 // of errors.
 func validateAPI(ctx context.Context, cfg *config.Config, a config.API, w io.Writer) bool {
 	fmt.Fprintf(w, "api %s (%s):\n", a.Name, a.Spec)
-	doc, err := openapi.Load(ctx, specSource(a.Spec), &openapi.LoadOptions{Validate: true, AllowedRefHosts: cfg.SpecHosts})
+	o, err := buildOffline(ctx, cfg, a, true)
 	if err != nil {
 		fmt.Fprintf(w, "  error: %v\n", err)
 		return false
 	}
-	opts := &mcpgen.Options{Prefix: a.ToolPrefix}
-	if a.Include != nil {
-		opts.Include = *a.Include
-	}
-	if a.Exclude != nil {
-		opts.Exclude = *a.Exclude
-	}
-	tools, gdiags := mcpgen.Generate(doc, opts)
-	diags := append(append(openapi.Diagnostics(nil), doc.Diagnostics...), gdiags...)
-	ok := !diags.HasErrors()
-	for _, d := range diags {
+	ok := !o.diags.HasErrors()
+	for _, d := range o.diags {
 		fmt.Fprintf(w, "  %s\n", d.String())
 	}
 	if a.Auth != nil {
 		for _, warn := range a.Auth.Warnings(cfg.ResourceURL(a.Name)) {
 			fmt.Fprintf(w, "  warning auth: %s\n", warn)
 		}
-		pcfg := a.Policy
-		if pcfg == nil {
-			pcfg = &policies.Config{}
-		}
-		refs := make([]policies.ToolRef, len(tools))
-		for i, t := range tools {
-			refs[i] = policies.ToolRef{Name: t.Name, Op: t.Operation}
-		}
-		_, problems, err := policies.Compile(pcfg, doc, refs)
-		if err != nil {
-			fmt.Fprintf(w, "  error policy: %v\n", err)
-			ok = false
-		}
-		for _, p := range problems {
+		for _, p := range o.problems {
 			fmt.Fprintf(w, "  %s\n", p.String())
 		}
-		if problems.HasErrors() {
+		if o.problems.HasErrors() {
 			ok = false
 		}
 	}
-	fmt.Fprintf(w, "  %d tools from %d operations\n", len(tools), len(doc.Operations))
+	fmt.Fprintf(w, "  %d tools from %d operations\n", len(o.tools), len(o.doc.Operations))
 	return ok
 }

@@ -1,0 +1,56 @@
+package rest2mcp_test
+
+import (
+	"go/parser"
+	"go/token"
+	"io/fs"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+const module = "github.com/rest2mcp/rest2mcp/"
+
+// forbidden lists, per package directory, the imports that would break the
+// dependency direction of docs/architecture: domain packages never import
+// each other sideways or the gateway; third-party types stay where they
+// belong.
+var forbidden = map[string][]string{
+	"openapi":    {module + "mcpgen", module + "authbridge", module + "policies", module + "gateway", "github.com/mark3labs/mcp-go", "github.com/labstack/echo"},
+	"mcpgen":     {module + "authbridge", module + "policies", module + "gateway", "github.com/getkin/kin-openapi", "github.com/labstack/echo"},
+	"authbridge": {module + "openapi", module + "mcpgen", module + "policies", module + "gateway", "github.com/getkin/kin-openapi", "github.com/mark3labs/mcp-go", "github.com/labstack/echo"},
+	"policies":   {module + "mcpgen", module + "authbridge", module + "gateway", "github.com/getkin/kin-openapi", "github.com/mark3labs/mcp-go", "github.com/labstack/echo"},
+	"gateway":    {"github.com/getkin/kin-openapi"},
+}
+
+func TestImportDirection(t *testing.T) {
+	for dir, banned := range forbidden {
+		err := filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
+			if err != nil {
+				return err
+			}
+			if d.IsDir() && d.Name() == "testdata" {
+				return filepath.SkipDir
+			}
+			if d.IsDir() || !strings.HasSuffix(path, ".go") || strings.HasSuffix(path, "_test.go") {
+				return nil
+			}
+			f, err := parser.ParseFile(token.NewFileSet(), path, nil, parser.ImportsOnly)
+			if err != nil {
+				return err
+			}
+			for _, imp := range f.Imports {
+				p := strings.Trim(imp.Path.Value, `"`)
+				for _, b := range banned {
+					if p == b || strings.HasPrefix(p, b+"/") {
+						t.Errorf("%s imports %s, which breaks the package dependency rules", path, p)
+					}
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+}
