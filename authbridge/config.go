@@ -60,6 +60,10 @@ type IssuerConfig struct {
 	// RolesAsScopes adds the roles to the principal's scopes, for
 	// app-only tokens (Entra client credentials carry "roles", not "scp").
 	RolesAsScopes bool `json:"rolesAsScopes,omitempty"`
+	// JWKSMinRefresh is the minimum time between two JWKS fetches caused
+	// by tokens with an unknown key id (key rotation). Zero means 30s;
+	// it must be between 1s and 1h.
+	JWKSMinRefresh Duration `json:"jwksMinRefresh,omitempty"`
 	// Introspection enables RFC 7662 introspection for opaque tokens.
 	Introspection *IntrospectionConfig `json:"introspection,omitempty"`
 	// Profile names the identity provider flavour: "", "generic", "entra",

@@ -7,6 +7,7 @@ import (
 	"net/url"
 	"slices"
 	"strings"
+	"time"
 )
 
 // Validate checks c for the API whose MCP endpoint is resourceURL (empty
@@ -90,6 +91,9 @@ func (ic IssuerConfig) validate(p string, add func(path, format string, args ...
 		case !slices.Contains(allowed, alg):
 			add(q, "unsupported algorithm %q (supported: %s)", alg, strings.Join(allowed, ", "))
 		}
+	}
+	if ic.JWKSMinRefresh != 0 && (ic.JWKSMinRefresh.D() < time.Second || ic.JWKSMinRefresh.D() > time.Hour) {
+		add(p+".jwksMinRefresh", "must be between 1s and 1h")
 	}
 	if ic.Leeway < 0 || ic.Leeway.D() > MaxLeeway {
 		add(p+".leeway", "must be between 0s and %s", MaxLeeway)

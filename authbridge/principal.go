@@ -2,6 +2,8 @@ package authbridge
 
 import (
 	"context"
+	"fmt"
+	"log/slog"
 	"time"
 )
 
@@ -60,4 +62,23 @@ func ContextWithPrincipal(ctx context.Context, p *Principal) context.Context {
 func PrincipalFromContext(ctx context.Context) (*Principal, bool) {
 	p, ok := ctx.Value(principalKey{}).(*Principal)
 	return p, ok && p != nil
+}
+
+// Format prints the principal without its token, whatever the verb, so
+// that a stray %v in a log or error never reveals it.
+func (p Principal) Format(f fmt.State, _ rune) {
+	fmt.Fprintf(f, "Principal{Issuer:%q Subject:%q ClientID:%q Scopes:%q Expiry:%s}",
+		p.Issuer, p.Subject, p.ClientID, p.Scopes, p.Expiry.Format(time.RFC3339))
+}
+
+// LogValue logs the principal's identity only: no token, no claims.
+func (p *Principal) LogValue() slog.Value {
+	if p == nil {
+		return slog.StringValue("<nil>")
+	}
+	return slog.GroupValue(
+		slog.String("issuer", p.Issuer),
+		slog.String("subject", p.Subject),
+		slog.String("client_id", p.ClientID),
+	)
 }

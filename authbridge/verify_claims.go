@@ -113,6 +113,7 @@ func (is *issuer) scopes(claims map[string]any) []string {
 	if is.cfg.RolesAsScopes {
 		out = append(out, splitScopes(claims[is.cfg.rolesClaim()])...)
 	}
+	out = append(out, is.qualifiedScopes(out)...)
 	seen := map[string]bool{}
 	uniq := out[:0]
 	for _, s := range out {
@@ -125,6 +126,29 @@ func (is *issuer) scopes(claims map[string]any) []string {
 		return nil
 	}
 	return uniq
+}
+
+// qualifiedScopes returns, for Entra ID issuers, each short scope also
+// qualified by every configured App ID URI audience ("Pets.Read" →
+// "api://petstore/Pets.Read"). Entra puts short names in "scp" while
+// clients must request (and challenges must name) the qualified form, so
+// policies written with qualified names match both ways.
+func (is *issuer) qualifiedScopes(scopes []string) []string {
+	if len(scopes) == 0 || !is.entra {
+		return nil
+	}
+	var out []string
+	for _, a := range is.cfg.Audiences {
+		if !strings.HasPrefix(a, "api://") {
+			continue
+		}
+		for _, s := range scopes {
+			if !strings.Contains(s, "/") {
+				out = append(out, strings.TrimSuffix(a, "/")+"/"+s)
+			}
+		}
+	}
+	return out
 }
 
 // splitScopes accepts a space-separated string or an array of strings

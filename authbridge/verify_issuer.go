@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"net/url"
 	"sync"
 	"time"
 
@@ -22,6 +23,9 @@ type issuer struct {
 	retry     time.Duration
 	logger    *slog.Logger
 	intro     *introspector // nil without introspection
+	// entra marks Microsoft Entra ID issuers, whose short "scp" scopes are
+	// also granted in their App ID URI-qualified form.
+	entra bool
 
 	// keys and verifier exist from construction when jwksURL is
 	// configured, otherwise after discovery.
@@ -55,11 +59,18 @@ func newIssuer(ic IssuerConfig, o VerifierOptions) (*issuer, error) {
 	for _, a := range ic.Audiences {
 		is.audiences[a] = true
 	}
+	if u, err := url.Parse(ic.Issuer); err == nil {
+		is.entra = ic.profile(u) == ProfileEntra
+	}
+	minRefresh := o.JWKSMinRefreshInterval
+	if ic.JWKSMinRefresh > 0 {
+		minRefresh = ic.JWKSMinRefresh.D()
+	}
 	is.newKeySet = func(jwksURL string) *keySet {
 		return &keySet{
 			url:        jwksURL,
 			fetch:      is.fetch,
-			minRefresh: o.JWKSMinRefreshInterval,
+			minRefresh: minRefresh,
 			maxAge:     o.JWKSMaxAge,
 			retry:      o.RetryInterval,
 			now:        o.Now,
