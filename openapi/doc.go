@@ -1,0 +1,51 @@
+// Package openapi loads OpenAPI descriptions (Swagger 2.0, OpenAPI 3.0,
+// 3.1 and partly 3.2, JSON or YAML) into a normalised, library-neutral
+// model: a [Document] of [Operation]s whose schemas are JSON Schema 2020-12
+// values, plus coded [Diagnostics].
+//
+// # What it owns
+//
+//   - Reading a document from a file, an http(s) URL or memory, with every
+//     read bounded in size and time ([LoadOptions]).
+//   - Safe $ref resolution: file references stay inside the root document's
+//     directory (after cleaning and resolving symlinks), URL references go
+//     only to the source's own host and [LoadOptions.AllowedRefHosts], and
+//     in-memory documents reach nothing outside themselves. kin-openapi's
+//     global URI cache and http.DefaultClient are never used.
+//   - Leniency: real documents are often slightly invalid. When kin-openapi
+//     refuses a document as a whole, Load parses it itself, repairs what it
+//     can (operations given as $ref, $ref in place of description strings,
+//     "properties" given as $ref, relative references kin-openapi would
+//     resolve against the wrong file), and loads the rest operation by
+//     operation, leaving out each broken one with a diagnostic.
+//   - Normalisation: merged parameters with serialisation defaults, the
+//     preferred request and success media types, effective security,
+//     servers, path keys with "#fragment" or "?query" suffixes, and a
+//     deterministic operation order.
+//   - Schema conversion to JSON Schema 2020-12: named schemas become entries
+//     of [Document.Schemas] referenced as "#/$defs/<name>", converted once
+//     each (so recursive schemas terminate); OpenAPI 3.0 nullable, boolean
+//     exclusive bounds and example are rewritten; OpenAPI-only keywords are
+//     dropped.
+//
+// # What it must not do
+//
+// It knows nothing about MCP or HTTP serving, and no kin-openapi type
+// appears in its API. It never panics on untrusted input and never reads a
+// location the reference policy refuses.
+//
+// # Entry points
+//
+//	doc, err := openapi.Load(ctx, openapi.Source{Path: "openapi.yaml"}, nil)
+//	if err != nil {
+//		return err // nothing usable could be loaded
+//	}
+//	if doc.Diagnostics.HasErrors() {
+//		fmt.Print(doc.Diagnostics.Format()) // some operations were left out
+//	}
+//	for _, op := range doc.Operations { ... }
+//
+// [LoadOptions.Validate] adds kin-openapi's document validation as
+// warnings (costly on large documents; meant for "rest2mcp validate").
+// [CloneSchema] copies a shared schema before modifying it.
+package openapi

@@ -1,0 +1,193 @@
+package openapi
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/getkin/kin-openapi/openapi3"
+)
+
+// Errors for references the access policy refuses to read. Their text is
+// matched in kin-openapi's error messages, which do not always wrap.
+var (
+	errRefEscape = errors.New("reference outside the allowed locations")
+	errRefHost   = errors.New("reference to a host that is not allowed")
+)
+
+// refReader reads the root document and every external reference of one
+// Load call. It owns the access policy that kin-openapi delegates to a
+// custom ReadFromURIFunc: files must stay inside the root document's
+// directory, URLs must be http(s) on an allowed host, and every read is
+// bounded in size (and in time for URLs). Results are cached for the
+// duration of one Load only.
+type refReader struct {
+	ctx      context.Context
+	client   *http.Client
+	maxBytes int64
+	timeout  time.Duration
+	// rootDir is the real (symlink-free) directory of a file source; empty
+	// when the source is not a file.
+	rootDir string
+	// hosts are the hosts URL references may go to; nil when the source is
+	// not a URL and no hosts were allowed.
+	hosts map[string]bool
+	cache map[string]readResult
+	// transform, when set, rewrites every referenced file before the
+	// loader sees it (the repair path uses it); results are cached apart.
+	transform func(data []byte, u *url.URL) ([]byte, error)
+	tcache    map[string]readResult
+}
+
+type readResult struct {
+	data []byte
+	err  error
+}
+
+// read implements openapi3.ReadFromURIFunc.
+func (r *refReader) read(_ *openapi3.Loader, u *url.URL) ([]byte, error) {
+	if r.transform == nil {
+		return r.readRaw(u)
+	}
+	key := u.String()
+	if res, ok := r.tcache[key]; ok {
+		return res.data, res.err
+	}
+	data, err := r.readRaw(u)
+	if err == nil {
+		data, err = r.transform(data, u)
+	}
+	if r.tcache == nil {
+		r.tcache = map[string]readResult{}
+	}
+	r.tcache[key] = readResult{data: data, err: err}
+	return data, err
+}
+
+// readRaw reads u as it is, through the cache.
+func (r *refReader) readRaw(u *url.URL) ([]byte, error) {
+	key := u.String()
+	if res, ok := r.cache[key]; ok {
+		return res.data, res.err
+	}
+	data, err := r.readUncached(u)
+	r.cache[key] = readResult{data: data, err: err}
+	return data, err
+}
+
+func (r *refReader) readUncached(u *url.URL) ([]byte, error) {
+	if err := r.ctx.Err(); err != nil {
+		return nil, err
+	}
+	switch {
+	case u.Scheme == "http" || u.Scheme == "https":
+		return r.readURL(u)
+	case u.Scheme == "" || u.Scheme == "file":
+		if u.Host != "" {
+			return nil, refuse(errRefEscape, u.String(), "file reference with a host is not allowed")
+		}
+		return r.readFile(u.Path)
+	default:
+		return nil, refuse(errRefEscape, u.String(), fmt.Sprintf("reference scheme %q is not allowed", u.Scheme))
+	}
+}
+
+// refuse returns the error handed back to the loader for a location the
+// policy refuses; the loader turns it into a diagnostic.
+func refuse(kind error, location, msg string) error {
+	return fmt.Errorf("%w: %s: %s", kind, location, msg)
+}
+
+func (r *refReader) readFile(p string) ([]byte, error) {
+	if r.rootDir == "" {
+		return nil, refuse(errRefEscape, p, "external file references are not allowed for this source")
+	}
+	name := filepath.FromSlash(p)
+	if !filepath.IsAbs(name) {
+		name = filepath.Join(r.rootDir, name)
+	}
+	name = filepath.Clean(name)
+	if !within(r.rootDir, name) {
+		return nil, refuse(errRefEscape, p, "file reference leaves the specification directory")
+	}
+	real, err := filepath.EvalSymlinks(name)
+	if err != nil {
+		return nil, fmt.Errorf("read %s: %w", p, err)
+	}
+	if !within(r.rootDir, real) {
+		return nil, refuse(errRefEscape, p, "file reference resolves outside the specification directory")
+	}
+	return readFileLimited(real, r.maxBytes)
+}
+
+// within reports whether name is dir or below it; both must be clean and
+// absolute.
+func within(dir, name string) bool {
+	rel, err := filepath.Rel(dir, name)
+	if err != nil {
+		return false
+	}
+	return rel != ".." && !strings.HasPrefix(rel, ".."+string(filepath.Separator)) && !filepath.IsAbs(rel)
+}
+
+func readFileLimited(name string, maxBytes int64) ([]byte, error) {
+	f, err := os.Open(name)
+	if err != nil {
+		return nil, fmt.Errorf("open spec file: %w", err)
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		return nil, fmt.Errorf("stat %s: %w", name, err)
+	}
+	if !st.Mode().IsRegular() {
+		return nil, fmt.Errorf("read %s: not a regular file", name)
+	}
+	return readLimited(f, maxBytes, name)
+}
+
+// readLimited reads at most maxBytes from rd and fails when there is more.
+func readLimited(rd io.Reader, maxBytes int64, what string) ([]byte, error) {
+	data, err := io.ReadAll(io.LimitReader(rd, maxBytes+1))
+	if err != nil {
+		return nil, fmt.Errorf("read %s: %w", what, err)
+	}
+	if int64(len(data)) > maxBytes {
+		return nil, fmt.Errorf("read %s: larger than the %d byte limit", what, maxBytes)
+	}
+	return data, nil
+}
+
+func (r *refReader) readURL(u *url.URL) ([]byte, error) {
+	if !r.hosts[strings.ToLower(u.Host)] && !r.hosts[strings.ToLower(u.Hostname())] {
+		return nil, refuse(errRefHost, u.String(), fmt.Sprintf("host %q is not in the allowed reference hosts", u.Host))
+	}
+	return fetch(r.ctx, r.client, u, r.timeout, r.maxBytes)
+}
+
+// fetch GETs u with a timeout and a size cap.
+func fetch(ctx context.Context, client *http.Client, u *url.URL, timeout time.Duration, maxBytes int64) ([]byte, error) {
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u.String(), nil)
+	if err != nil {
+		return nil, fmt.Errorf("fetch %s: %w", u.Redacted(), err)
+	}
+	req.Header.Set("Accept", "application/json, application/yaml;q=0.9, */*;q=0.5")
+	resp, err := client.Do(req)
+	if err != nil {
+		return nil, fmt.Errorf("fetch %s: %w", u.Redacted(), err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode < 200 || resp.StatusCode > 299 {
+		return nil, fmt.Errorf("fetch %s: status %d", u.Redacted(), resp.StatusCode)
+	}
+	return readLimited(resp.Body, maxBytes, u.Redacted())
+}
