@@ -297,10 +297,10 @@ func (c *compiler) baseOutcome(t ToolRef) outcome {
 	default:
 		alts := sec.alts
 		if sec.mixed() {
-			if c.cfg != nil && c.cfg.PreferScopedAlternatives {
-				alts = slices.DeleteFunc(slices.Clone(alts), func(a []string) bool { return len(a) == 0 })
-			} else {
+			if c.cfg != nil && c.cfg.AllowUnscopedAlternatives {
 				c.unscoped = append(c.unscoped, t.Name)
+			} else {
+				alts = slices.DeleteFunc(slices.Clone(alts), func(a []string) bool { return len(a) == 0 })
 			}
 		}
 		return outcome{source: SourceOpenAPI, alts: c.alternatives("", t.Name, alts)}
@@ -337,8 +337,8 @@ func (c *compiler) reportUnscoped() {
 	if len(c.unscoped) > len(shown) {
 		more = fmt.Sprintf(" and %d more", len(c.unscoped)-len(shown))
 	}
-	c.add(openapi.SeverityInfo, CodeUnscopedAlternative, "preferScopedAlternatives", "",
-		"%d tools (%s%s) need only a valid token because their OpenAPI security offers an alternative without scopes (apiKey, http or an empty scope list) besides oauth2 scopes; set preferScopedAlternatives to require the scopes",
+	c.add(openapi.SeverityInfo, CodeUnscopedAlternative, "allowUnscopedAlternatives", "",
+		"%d tools (%s%s) need only a valid token because their OpenAPI security offers an alternative without scopes (apiKey, http or an empty scope list) besides oauth2 scopes and allowUnscopedAlternatives is set",
 		len(c.unscoped), strings.Join(shown, ", "), more)
 }
 

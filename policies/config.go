@@ -58,15 +58,15 @@ type Config struct {
 	// empty (`security: []`) public. When false (the zero value) they need a
 	// valid token and no scope.
 	AllowPublic bool `json:"allowPublic,omitempty"`
-	// PreferScopedAlternatives changes how OpenAPI security alternatives
-	// without scopes count. An operation whose security reads "apiKey OR
-	// oauth2 with scopes" is, by default (false), callable with a valid
-	// token and no scope, because the apiKey alternative asks for none.
-	// When true, alternatives without scopes are dropped whenever another
-	// alternative names scopes, so the caller needs the oauth2 scopes: an
-	// apiKey or http alternative describes how the upstream accepts the
-	// gateway's own credential, not what the caller may do.
-	PreferScopedAlternatives bool `json:"preferScopedAlternatives,omitempty"`
+	// AllowUnscopedAlternatives changes how OpenAPI security alternatives
+	// without scopes count. For an operation whose security reads "apiKey
+	// OR oauth2 with scopes", alternatives without scopes are by default
+	// (false) dropped whenever another alternative names scopes, so the
+	// caller needs the oauth2 scopes (least privilege): an apiKey or http
+	// alternative describes how the upstream accepts the gateway's own
+	// credential, not what the caller may do. When true, such an operation
+	// is callable with any valid token.
+	AllowUnscopedAlternatives bool `json:"allowUnscopedAlternatives,omitempty"`
 	// Visibility is "all" (the zero value) or "granted"; see
 	// [VisibilityGranted].
 	Visibility string `json:"visibility,omitempty"`

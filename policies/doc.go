@@ -18,7 +18,7 @@
 //
 //	default: spec                     # spec (default) | allow | deny
 //	allowPublic: false                # honour `security: []`
-//	preferScopedAlternatives: false   # ignore apiKey/http alternatives next to oauth2 ones
+//	allowUnscopedAlternatives: false  # let apiKey/http alternatives next to oauth2 ones open the tool
 //	visibility: all                   # all (default) | granted
 //	baselineScopes: [pets:read]       # override the computed baseline
 //	scopeMap: {"pets:read": "api://petstore/Pets.Read"}
@@ -59,10 +59,10 @@
 //     openIdConnect schemes contribute scopes; a requirement object that
 //     names only apiKey, http or mutualTLS schemes means "a valid token, no
 //     scope" (the upstream credential is the gateway's business, not the
-//     caller's). Such an alternative therefore opens the operation to any
-//     valid token even when other alternatives name oauth2 scopes (Compile
-//     reports this once, as info); preferScopedAlternatives: true drops
-//     scope-less alternatives whenever a scoped one exists. An empty
+//     caller's). Such an alternative is dropped whenever another alternative
+//     names oauth2 scopes (least privilege); allowUnscopedAlternatives: true
+//     keeps it, opening the operation to any valid token (Compile then
+//     reports this once, as info). An empty
 //     requirement object or `security: []` means
 //     anonymous: the tool is public when allowPublic is true, and otherwise
 //     needs a valid token and no scope (reported as a warning).
