@@ -37,7 +37,7 @@ type API struct {
 	// prmHandler serves the current metadata document; it is rebuilt when
 	// a reload changes the baseline scopes.
 	prmHandler atomic.Pointer[http.Handler]
-	handler  http.Handler
+	handler    http.Handler
 
 	creds   authbridge.Credentials
 	opCreds map[string]authbridge.Credentials

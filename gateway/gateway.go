@@ -17,6 +17,7 @@ import (
 
 	"github.com/rest2mcp/rest2mcp/authbridge"
 	"github.com/rest2mcp/rest2mcp/gateway/config"
+	"github.com/rest2mcp/rest2mcp/internal/ssrf"
 )
 
 // Options configure [New].
@@ -89,7 +90,7 @@ func New(ctx context.Context, opts Options) (*Gateway, error) {
 		g.upstreamClient = newUpstreamClient()
 	}
 	if g.outboundClient == nil {
-		g.outboundClient = &http.Client{Timeout: 30 * time.Second}
+		g.outboundClient = &http.Client{Timeout: 30 * time.Second, Transport: ssrf.Policy{}.Transport()}
 	}
 	var errs []error
 	for _, c := range g.cfg.APIs {
@@ -111,9 +112,12 @@ func New(ctx context.Context, opts Options) (*Gateway, error) {
 
 // newUpstreamClient returns the pooled client for REST calls. Redirects are
 // not followed: a redirect response is returned to the model as is, so
-// credentials never travel to another host.
+// credentials never travel to another host. Cloud metadata and other
+// link-local addresses are refused at dial time (a spec's server URL must
+// not turn the gateway into a way to reach them); private addresses are
+// allowed, since internal APIs are the common upstream.
 func newUpstreamClient() *http.Client {
-	tr := http.DefaultTransport.(*http.Transport).Clone()
+	tr := ssrf.Policy{}.Transport()
 	tr.MaxIdleConns = 512
 	tr.MaxIdleConnsPerHost = 256
 	tr.IdleConnTimeout = 90 * time.Second

@@ -55,10 +55,6 @@ type Config struct {
 	// ShutdownGrace is how long in-flight requests may run on shutdown
 	// (default 10s).
 	ShutdownGrace Duration `json:"shutdownGrace,omitempty"`
-	// AllowPrivateUpstreams permits upstream base URLs on private and
-	// loopback addresses. Loopback upstreams are always allowed when the
-	// listener itself is loopback (development).
-	AllowPrivateUpstreams bool `json:"allowPrivateUpstreams,omitempty"`
 	// SpecHosts lists hosts from which specs and external $refs may be
 	// fetched in addition to each spec URL's own host.
 	SpecHosts []string `json:"specHosts,omitempty"`

@@ -1,0 +1,140 @@
+package config
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+func TestParseIsStrict(t *testing.T) {
+	_, err := Parse([]byte("apis:\n  - name: x\n    spec: a.yaml\n    upstrem: http://x\n"))
+	if err == nil || !strings.Contains(err.Error(), "upstrem") {
+		t.Fatalf("want an unknown-field error naming upstrem, got %v", err)
+	}
+	if _, err := Parse([]byte("  \n")); err == nil {
+		t.Fatal("empty configuration accepted")
+	}
+}
+
+func TestValidate(t *testing.T) {
+	tests := []struct {
+		name string
+		yaml string
+		want []string // every problem line, in order
+	}{
+		{
+			name: "loopback without auth is fine",
+			yaml: "listen: 127.0.0.1:8080\napis: [{name: petstore, spec: p.yaml}]",
+		},
+		{
+			name: "non-loopback needs auth",
+			yaml: "listen: 0.0.0.0:8080\npublicURL: https://gw.example.com\napis: [{name: petstore, spec: p.yaml}]",
+			want: []string{"apis[0].auth: required: the listener 0.0.0.0:8080 is not loopback, so every API must be protected (add an auth section, or set insecureNoAuth: true for a trusted network only)"},
+		},
+		{
+			name: "insecureNoAuth opts out",
+			yaml: "listen: 0.0.0.0:8080\npublicURL: https://gw.example.com\ninsecureNoAuth: true\napis: [{name: petstore, spec: p.yaml}]",
+		},
+		{
+			name: "every problem at once",
+			yaml: `listen: nope
+publicURL: http://gw.example.com
+allowedOrigins: [app.example.com]
+apis:
+  - {name: Bad_Name, spec: ""}
+  - {name: ok, spec: s.yaml, upstream: "ftp://x"}
+  - {name: ok, spec: s.yaml}`,
+			want: []string{
+				`listen: must be host:port, got "nope"`,
+				`publicURL: must be https (http is accepted only for loopback addresses), got "http://gw.example.com"`,
+				`allowedOrigins[0]: must be an origin like https://app.example.com, got "app.example.com"`,
+				`apis[0].name: must match ^[a-z0-9][a-z0-9-]{0,62}$ (it becomes the path /mcp/<name>), got "Bad_Name"`,
+				`apis[0].spec: required (file path or http(s) URL)`,
+				`apis[0].auth: required: the listener nope is not loopback, so every API must be protected (add an auth section, or set insecureNoAuth: true for a trusted network only)`,
+				`apis[1].upstream: must be an absolute http(s) URL, got "ftp://x"`,
+				`apis[1].auth: required: the listener nope is not loopback, so every API must be protected (add an auth section, or set insecureNoAuth: true for a trusted network only)`,
+				`apis[2].name: duplicate API name "ok"`,
+				`apis[2].auth: required: the listener nope is not loopback, so every API must be protected (add an auth section, or set insecureNoAuth: true for a trusted network only)`,
+			},
+		},
+		{
+			name: "exchange without inbound auth",
+			yaml: `apis:
+  - name: petstore
+    spec: p.yaml
+    upstreamAuth: {type: tokenExchange, tokenURL: "https://as.example.com/token", clientID: gw, clientSecret: {value: s}}`,
+			want: []string{"apis[0].upstreamAuth.type: tokenExchange needs the caller's verified token: add an auth section"},
+		},
+		{
+			name: "nested section paths",
+			yaml: `apis:
+  - name: petstore
+    spec: p.yaml
+    auth: {issuers: [{issuer: "http://as.example.com"}]}`,
+			want: []string{"apis[0].auth.issuers[0].issuer: must be https (http only for loopback), got \"http://as.example.com\""},
+		},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			c, err := Parse([]byte(tc.yaml))
+			if err != nil {
+				t.Fatal(err)
+			}
+			c.ApplyDefaults()
+			err = c.Validate()
+			var got []string
+			var ve *ValidationError
+			if errors.As(err, &ve) {
+				got = ve.Problems
+			} else if err != nil {
+				t.Fatalf("unexpected error type: %v", err)
+			}
+			if diff := cmp.Diff(tc.want, got); diff != "" {
+				t.Errorf("problems (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+func TestLoadEnvAndPaths(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "rest2mcp.yaml")
+	if err := os.WriteFile(path, []byte("apis: [{name: pet-store, spec: specs/p.yaml, timeout: 5s}]\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	env := map[string]string{
+		"REST2MCP_LISTEN":             "127.0.0.1:9999",
+		"REST2MCP_PET_STORE_UPSTREAM": "http://127.0.0.1:7000/v1",
+		"REST2MCP_ALLOWED_ORIGINS":    "https://a.example, https://b.example",
+	}
+	c, err := Load(path, func(k string) (string, bool) { v, ok := env[k]; return v, ok })
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := c.APIs[0]
+	if c.Listen != "127.0.0.1:9999" || c.PublicURL != "http://127.0.0.1:9999" || a.Upstream != "http://127.0.0.1:7000/v1" {
+		t.Errorf("env not applied: listen=%s public=%s upstream=%s", c.Listen, c.PublicURL, a.Upstream)
+	}
+	if diff := cmp.Diff([]string{"https://a.example", "https://b.example"}, c.AllowedOrigins); diff != "" {
+		t.Errorf("origins (-want +got):\n%s", diff)
+	}
+	if a.Spec != filepath.Join(dir, "specs/p.yaml") {
+		t.Errorf("spec path %q not resolved against the config directory", a.Spec)
+	}
+	if time.Duration(a.Timeout) != 5*time.Second {
+		t.Errorf("timeout = %v", a.Timeout)
+	}
+	if _, err := Load(path, func(k string) (string, bool) {
+		if k == "REST2MCP_INSECURE_NO_AUTH" {
+			return "maybe", true
+		}
+		return "", false
+	}); err == nil {
+		t.Error("invalid REST2MCP_INSECURE_NO_AUTH accepted")
+	}
+}

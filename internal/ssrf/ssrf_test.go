@@ -1,0 +1,59 @@
+package ssrf
+
+import (
+	"errors"
+	"net/http"
+	"net/http/httptest"
+	"net/netip"
+	"testing"
+)
+
+func TestAllowed(t *testing.T) {
+	tests := []struct {
+		ip             string
+		always, strict bool // allowed by the zero Policy, by a strict one
+	}{
+		{"93.184.216.34", true, true},
+		{"169.254.169.254", false, false},
+		{"fd00:ec2::254", false, false},
+		{"fe80::1", false, false},
+		{"0.0.0.0", false, false},
+		{"224.0.0.1", false, false},
+		{"::ffff:169.254.169.254", false, false},
+		{"10.1.2.3", true, false},
+		{"172.16.0.1", true, false},
+		{"192.168.1.1", true, false},
+		{"100.64.0.1", true, false},
+		{"fc00::1", true, false},
+		{"127.0.0.1", true, false},
+		{"::1", true, false},
+		{"2606:4700::1111", true, true},
+	}
+	strict := Policy{BlockPrivate: true, BlockLoopback: true}
+	for _, tc := range tests {
+		ip := netip.MustParseAddr(tc.ip)
+		if got := (Policy{}).Allowed(ip); got != tc.always {
+			t.Errorf("zero policy %s: allowed=%v, want %v", tc.ip, got, tc.always)
+		}
+		if got := strict.Allowed(ip); got != tc.strict {
+			t.Errorf("strict policy %s: allowed=%v, want %v", tc.ip, got, tc.strict)
+		}
+	}
+}
+
+func TestTransportRefusesAtDialTime(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {}))
+	defer srv.Close()
+	ok := &http.Client{Transport: Policy{}.Transport()}
+	resp, err := ok.Get(srv.URL)
+	if err != nil {
+		t.Fatalf("loopback allowed by default: %v", err)
+	}
+	resp.Body.Close()
+	blocked := &http.Client{Transport: Policy{BlockLoopback: true}.Transport()}
+	_, err = blocked.Get(srv.URL)
+	var be *BlockedError
+	if !errors.As(err, &be) {
+		t.Fatalf("want BlockedError, got %v", err)
+	}
+}
