@@ -2,7 +2,6 @@ package gateway
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -104,8 +103,12 @@ func newAPI(ctx context.Context, g *Gateway, c config.API) (*API, error) {
 		a.setPRM(snap)
 		a.prm = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { (*a.prmHandler.Load()).ServeHTTP(w, r) })
 	}
+	tools, err := a.serverTools(snap)
+	if err != nil {
+		return nil, err
+	}
 	a.mcp = a.newMCPServer()
-	a.mcp.SetTools(a.serverTools(snap)...)
+	a.mcp.SetTools(tools...)
 	a.stream = server.NewStreamableHTTPServer(a.mcp,
 		server.WithStateLess(true),
 		// Host and Origin are checked by the gateway's own guard, which
@@ -250,24 +253,30 @@ func (a *API) instructions() string {
 
 // serverTools builds the mcp-go registrations of a snapshot. Each handler
 // is bound to an invoker of that snapshot.
-func (a *API) serverTools(s *snapshot) []server.ServerTool {
-	inv, err := a.invoker()
+func (a *API) serverTools(s *snapshot) ([]server.ServerTool, error) {
+	inv, err := a.invoker(s.doc)
 	if err != nil {
-		// The invoker options were validated when the API was first built;
-		// an error here means the configuration changed underneath.
-		a.log.Error("build invoker", "err", err)
-		return nil
+		return nil, fmt.Errorf("api %s: cannot call the upstream (%w); set upstream in the configuration, or --upstream", a.name, err)
 	}
 	out := make([]server.ServerTool, 0, len(s.list))
 	for _, t := range s.list {
 		out = append(out, server.ServerTool{Tool: t.MCPTool(), Handler: inv.Handler(t)})
 	}
-	return out
+	return out, nil
 }
 
-func (a *API) invoker() (*mcpgen.Invoker, error) {
+// invoker builds the upstream caller of one loaded document (it caches
+// each operation's resolved server).
+func (a *API) invoker(doc *openapi.Document) (*mcpgen.Invoker, error) {
+	var specURL string
+	if strings.HasPrefix(a.cfg.Spec, "http://") || strings.HasPrefix(a.cfg.Spec, "https://") {
+		specURL = a.cfg.Spec
+	}
 	return mcpgen.NewInvoker(mcpgen.InvokerOptions{
 		BaseURL:          a.cfg.Upstream,
+		Servers:          doc.Servers,
+		Schemas:          doc.Schemas,
+		SpecURL:          specURL,
 		ServerVariables:  a.cfg.ServerVariables,
 		Client:           a.gw.upstreamClient,
 		Timeout:          durationOr(a.cfg.Timeout, config.DefaultTimeout),
@@ -286,9 +295,9 @@ func (a *API) Reload(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	tools := a.serverTools(s)
-	if tools == nil && len(s.list) > 0 {
-		return errors.New("could not build tool handlers")
+	tools, err := a.serverTools(s)
+	if err != nil {
+		return err
 	}
 	a.snap.Store(s)
 	a.mcp.SetTools(tools...)
