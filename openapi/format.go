@@ -196,6 +196,11 @@ func loadV2(data []byte, loader *openapi3.Loader, location *url.URL) (*openapi3.
 	if err := json.Unmarshal(js, &d2); err != nil {
 		return nil, fmt.Errorf("decode swagger 2.0 document: %w", err)
 	}
+	for k, pi := range d2.Paths {
+		if pi == nil { // "paths: {/a: }": nothing to convert, and openapi2conv dereferences it
+			delete(d2.Paths, k)
+		}
+	}
 	doc, err := openapi2conv.ToV3WithLoader(&d2, loader, location)
 	if err != nil {
 		return nil, fmt.Errorf("convert swagger 2.0 document: %w", err)

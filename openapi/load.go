@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/url"
 	"path/filepath"
+	"runtime/debug"
 	"strings"
 	"time"
 
@@ -95,19 +96,36 @@ func Load(ctx context.Context, src Source, opts *LoadOptions) (*Document, error)
 	if err != nil {
 		return nil, fmt.Errorf("load %s: %w", r.label, err)
 	}
-	doc, err := r.loadKin(data, ver)
+	out, err := r.loadSafely(data, ver)
 	if err != nil {
 		return nil, fmt.Errorf("load %s: %w", r.label, err)
-	}
-	out := r.normalize(doc, ver)
-	if r.opts.Validate {
-		r.validate(doc)
 	}
 	out.Diagnostics = append(r.diags, out.Diagnostics...)
 	out.Diagnostics.Sort()
 	r.logger.DebugContext(ctx, "spec loaded", "spec", r.label,
 		"operations", len(out.Operations), "schemas", len(out.Schemas),
 		"diagnostics", len(out.Diagnostics), "duration", time.Since(start))
+	return out, nil
+}
+
+// loadSafely runs kin-openapi and the normaliser, turning a panic in
+// either (kin-openapi has been seen to dereference nil parts of odd
+// documents) into an error, so that no document can crash the gateway.
+func (r *loadRun) loadSafely(data []byte, ver specVersion) (out *Document, err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			r.logger.Error("panic while loading a spec", "spec", r.label, "panic", p, "stack", string(debug.Stack()))
+			out, err = nil, fmt.Errorf("the document could not be processed (internal error: %v); it is probably malformed — run `rest2mcp validate` on it", p)
+		}
+	}()
+	doc, err := r.loadKin(data, ver)
+	if err != nil {
+		return nil, err
+	}
+	out = r.normalize(doc, ver)
+	if r.opts.Validate {
+		r.validate(doc)
+	}
 	return out, nil
 }
 

@@ -1,0 +1,63 @@
+package mcpgen
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+
+	"github.com/mark3labs/mcp-go/mcp"
+	"github.com/mark3labs/mcp-go/server"
+)
+
+// Handler returns the mcp-go handler for t. It reads the call's arguments
+// (decoding the raw JSON with exact numbers when available, so large
+// integer IDs keep every digit), runs [Invoker.Call] and always returns
+// the result with a nil error: mcp-go would turn an error into a JSON-RPC
+// internal error carrying its text. Headers of the MCP request are never
+// read, so none of them (the caller's token included) reach the upstream.
+// Cancelling ctx cancels the upstream request.
+func (inv *Invoker) Handler(t *Tool) server.ToolHandlerFunc {
+	return func(ctx context.Context, req mcp.CallToolRequest) (*mcp.CallToolResult, error) {
+		args, ok := callArguments(req)
+		if !ok {
+			res := errorResult(0, argErrorf("arguments", "must be a JSON object"), "invalid arguments: the arguments must be a JSON object")
+			return res.MCP, nil
+		}
+		return inv.Call(ctx, t, args).MCP, nil
+	}
+}
+
+// callArguments returns the arguments object of a call. Absent or null
+// arguments are an empty object.
+func callArguments(req mcp.CallToolRequest) (map[string]any, bool) {
+	if len(req.Params.RawArguments) > 0 {
+		return decodeArguments(req.Params.RawArguments)
+	}
+	switch a := req.Params.Arguments.(type) {
+	case nil:
+		return map[string]any{}, true
+	case map[string]any:
+		return a, true
+	case json.RawMessage:
+		return decodeArguments(a)
+	}
+	return nil, false
+}
+
+// decodeArguments decodes a JSON arguments object, keeping numbers as
+// json.Number.
+func decodeArguments(raw []byte) (map[string]any, bool) {
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.UseNumber()
+	var args map[string]any
+	if err := dec.Decode(&args); err != nil {
+		return nil, false
+	}
+	if dec.More() {
+		return nil, false
+	}
+	if args == nil {
+		args = map[string]any{}
+	}
+	return args, true
+}
