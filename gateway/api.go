@@ -42,6 +42,8 @@ type API struct {
 	opCreds map[string]authbridge.Credentials
 
 	snap atomic.Pointer[snapshot]
+	// splicedLists counts tools/list answers served from pre-encoded bytes.
+	splicedLists atomic.Int64
 }
 
 // snapshot is the immutable product of one successful build of an API's
@@ -55,6 +57,8 @@ type snapshot struct {
 	problems policies.Problems
 	// baseline is what PRM and 401 challenges advertise.
 	baseline []string
+	// encoded caches the tools/list encoding of list.
+	encoded encodedTools
 }
 
 // Name returns the API name (the last path segment of its endpoint).
@@ -136,7 +140,7 @@ func (a *API) build(ctx context.Context) (*snapshot, error) {
 	if err != nil {
 		return nil, fmt.Errorf("api %s: load spec: %w", a.name, err)
 	}
-	opts := &mcpgen.Options{Prefix: a.cfg.ToolPrefix}
+	opts := &mcpgen.Options{Prefix: a.cfg.ToolPrefix, MaxOutputSchema: a.cfg.MaxOutputSchema}
 	if a.cfg.Include != nil {
 		opts.Include = *a.cfg.Include
 	}
@@ -235,6 +239,7 @@ func (a *API) newMCPServer() *server.MCPServer {
 		server.WithRecovery(),
 		server.WithHooks(hooks),
 		server.WithInstructions(a.instructions()),
+		server.WithToolFilter(spliceFilter),
 	}
 	if a.cfg.Auth != nil {
 		opts = append(opts,

@@ -245,7 +245,13 @@ func (g *Gateway) serveMCP(c echo.Context) error {
 // chain builds the per-API handler; see the package documentation for the
 // order and the reasons.
 func (a *API) chain() http.Handler {
-	var h http.Handler = a.stream
+	var h http.Handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if a.fastToolsList(w, r) {
+			return
+		}
+		rewindBody(r)
+		a.stream.ServeHTTP(w, r)
+	})
 	if a.verifier != nil {
 		h = a.precheck(h)
 		if a.limiter != nil {

@@ -87,6 +87,12 @@ func (g *originGuard) originOK(origin string) bool {
 
 type bodyKey struct{}
 
+// bodyInfo is what readBody learned about a POST body.
+type bodyInfo struct {
+	raw   []byte
+	calls []rpcCall
+}
+
 // readBody buffers a POST body up to limit bytes and stores the decoded
 // JSON-RPC calls in the context for the later stages. Oversized bodies get
 // 413 with a JSON-RPC error naming the limit.
@@ -112,15 +118,25 @@ func readBody(limit int64, next http.Handler) http.Handler {
 		}
 		r.Body = io.NopCloser(bytes.NewReader(body))
 		r.ContentLength = int64(len(body))
-		calls := peekCalls(body)
-		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), bodyKey{}, calls)))
+		info := &bodyInfo{raw: body, calls: peekCalls(body)}
+		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), bodyKey{}, info)))
 	})
 }
 
 // callsFrom returns the JSON-RPC calls decoded by readBody.
 func callsFrom(ctx context.Context) []rpcCall {
-	c, _ := ctx.Value(bodyKey{}).([]rpcCall)
-	return c
+	if b, ok := ctx.Value(bodyKey{}).(*bodyInfo); ok {
+		return b.calls
+	}
+	return nil
+}
+
+// rewindBody gives r a fresh reader over the buffered body, for serving a
+// request a second time.
+func rewindBody(r *http.Request) {
+	if b, ok := r.Context().Value(bodyKey{}).(*bodyInfo); ok {
+		r.Body = io.NopCloser(bytes.NewReader(b.raw))
+	}
 }
 
 // noBuffering asks reverse proxies not to buffer SSE responses.

@@ -13,8 +13,11 @@ type rpcCall struct {
 	ID     json.RawMessage `json:"id"`
 	Method string          `json:"method"`
 	Params struct {
-		Name string `json:"name"`
+		Name   string          `json:"name"`
+		Cursor json.RawMessage `json:"cursor"`
 	} `json:"params"`
+	// hasCursor is set for paginated list requests.
+	hasCursor bool
 }
 
 // peekCalls decodes the JSON-RPC message(s) of a POST body. It returns nil
@@ -25,18 +28,23 @@ func peekCalls(body []byte) []rpcCall {
 	if len(b) == 0 {
 		return nil
 	}
+	var calls []rpcCall
 	if b[0] == '[' {
-		var batch []rpcCall
-		if json.Unmarshal(b, &batch) != nil {
+		if json.Unmarshal(b, &calls) != nil {
 			return nil
 		}
-		return batch
+	} else {
+		var one rpcCall
+		if json.Unmarshal(b, &one) != nil {
+			return nil
+		}
+		calls = []rpcCall{one}
 	}
-	var one rpcCall
-	if json.Unmarshal(b, &one) != nil {
-		return nil
+	for i := range calls {
+		c := calls[i].Params.Cursor
+		calls[i].hasCursor = len(c) > 0 && string(c) != "null"
 	}
-	return []rpcCall{one}
+	return calls
 }
 
 // toolCalls returns the names of the tools called by the message(s).

@@ -22,6 +22,10 @@ const (
 	// CodeOutputDropped: the success response schema could not be made
 	// self-contained, so the tool has no output schema (warning).
 	CodeOutputDropped = "tool.output.dropped"
+	// CodeOutputReduced: the output schema was larger than
+	// [Options.MaxOutputSchema]; its nested definitions were replaced by
+	// "any value" schemas, keeping the top-level shape (info).
+	CodeOutputReduced = "tool.output.reduced"
 	// CodeParamUnsupported: a parameter location is not supported and the
 	// parameter was left out (warning).
 	CodeParamUnsupported = "tool.param.unsupported"
@@ -48,7 +52,18 @@ type Options struct {
 	// Exclude removes operations from the selection; it wins over Include.
 	// A zero Selector excludes nothing.
 	Exclude Selector
+	// MaxOutputSchema bounds an encoded output schema in bytes. A larger
+	// one keeps its top level but loses its nested definitions (each
+	// reference becomes {}, which any value satisfies, so structured
+	// results still conform); if even that is too large the tool has no
+	// output schema. Output schemas are for client-side validation and
+	// make up most of tools/list for big APIs (GitHub: 6.5 of 8.4 MB).
+	// Zero means [DefaultMaxOutputSchema]; negative means unlimited.
+	MaxOutputSchema int
 }
+
+// DefaultMaxOutputSchema is the default [Options.MaxOutputSchema].
+const DefaultMaxOutputSchema = 8 << 10
 
 // Selected reports whether op becomes a tool under o: Include is zero or
 // matches op, and Exclude does not match op.
@@ -119,6 +134,22 @@ func (g *generator) tool(op *openapi.Operation) (*Tool, openapi.Diagnostics) {
 			Code: CodeOutputDropped, Severity: openapi.SeverityWarning, Pointer: op.Pointer,
 			Message: fmt.Sprintf("%s %s: output schema left out: %v", op.Method, op.Path, err),
 		})
+	}
+	if max := g.maxOutput(); max > 0 && len(out) > max {
+		size := len(out)
+		out, err = g.reduceOutput(out, max)
+		if err != nil {
+			return nil, append(diags, openapi.Diagnostic{
+				Code: CodeToolSkipped, Severity: openapi.SeverityError, Pointer: op.Pointer,
+				Message: fmt.Sprintf("%s %s: output schema: %v", op.Method, op.Path, err),
+			})
+		}
+		msg := fmt.Sprintf("%s %s: output schema of %d bytes exceeds %d; nested definitions replaced by {}", op.Method, op.Path, size, max)
+		if out == nil {
+			wrapped = false
+			msg = fmt.Sprintf("%s %s: output schema of %d bytes exceeds %d even without nested definitions; left out", op.Method, op.Path, size, max)
+		}
+		diags = append(diags, openapi.Diagnostic{Code: CodeOutputReduced, Severity: openapi.SeverityInfo, Pointer: op.Pointer, Message: msg})
 	}
 	name, shortened := candidateName(op, g.opts.Prefix)
 	if shortened {

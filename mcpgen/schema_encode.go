@@ -52,6 +52,11 @@ func (e *encoder) value(v any) error {
 		e.buf = strconv.AppendInt(e.buf, v, 10)
 	case json.RawMessage:
 		e.buf = append(e.buf, v...)
+	case json.Number:
+		if _, err := strconv.ParseFloat(string(v), 64); err != nil {
+			return fmt.Errorf("invalid number %q", string(v))
+		}
+		e.buf = append(e.buf, v...)
 	case map[string]any:
 		return e.object(v)
 	case map[string]json.RawMessage:

@@ -1,6 +1,8 @@
 package mcpgen
 
 import (
+	"bytes"
+	"encoding/json"
 	"fmt"
 
 	"github.com/rest2mcp/rest2mcp/openapi"
@@ -57,4 +59,55 @@ func (g *generator) buildOutput(op *openapi.Operation) ([]byte, bool, error) {
 		return nil, false, err
 	}
 	return raw, wrapped, nil
+}
+
+func (g *generator) maxOutput() int {
+	switch {
+	case g.opts.MaxOutputSchema < 0:
+		return 0
+	case g.opts.MaxOutputSchema == 0:
+		return DefaultMaxOutputSchema
+	}
+	return g.opts.MaxOutputSchema
+}
+
+// reduceOutput shrinks an encoded output schema above max bytes: $defs
+// go, and every reference becomes {} (any value), so the top-level shape
+// stays and conforming results still conform. It returns nil when the
+// reduced schema is still above max.
+func (g *generator) reduceOutput(raw []byte, max int) ([]byte, error) {
+	var root map[string]any
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.UseNumber() // keep numbers (bounds, enums) exactly as written
+	if err := dec.Decode(&root); err != nil {
+		return nil, fmt.Errorf("decode output schema: %w", err)
+	}
+	delete(root, "$defs")
+	reduced, err := g.defs.enc.encode(stripRefs(root))
+	if err != nil {
+		return nil, err
+	}
+	if len(reduced) > max {
+		return nil, nil
+	}
+	return reduced, nil
+}
+
+// stripRefs replaces every schema holding a "$ref" by {} in a decoded
+// (and therefore private) schema tree.
+func stripRefs(v any) any {
+	switch t := v.(type) {
+	case map[string]any:
+		if _, ok := t["$ref"]; ok {
+			return map[string]any{}
+		}
+		for k, e := range t {
+			t[k] = stripRefs(e)
+		}
+	case []any:
+		for i, e := range t {
+			t[i] = stripRefs(e)
+		}
+	}
+	return v
 }

@@ -28,7 +28,7 @@ func buildOffline(ctx context.Context, cfg *config.Config, a config.API, validat
 	if err != nil {
 		return nil, fmt.Errorf("load spec %s: %w", a.Spec, err)
 	}
-	opts := &mcpgen.Options{Prefix: a.ToolPrefix}
+	opts := &mcpgen.Options{Prefix: a.ToolPrefix, MaxOutputSchema: a.MaxOutputSchema}
 	if a.Include != nil {
 		opts.Include = *a.Include
 	}

@@ -80,6 +80,9 @@ type API struct {
 	// MaxResponseBytes caps what an upstream response may put in front of
 	// the model (default 1 MiB).
 	MaxResponseBytes int64 `json:"maxResponseBytes,omitempty"`
+	// MaxOutputSchema bounds each tool's output schema in bytes (default
+	// 8 KiB; -1 = unlimited); larger ones keep only their top level.
+	MaxOutputSchema int `json:"maxOutputSchema,omitempty"`
 	// Include and Exclude select operations (empty Include = all).
 	Include *mcpgen.Selector `json:"include,omitempty"`
 	Exclude *mcpgen.Selector `json:"exclude,omitempty"`
