@@ -188,7 +188,7 @@ func TestClientAuthMethods(t *testing.T) {
 			t.Run(tc.name+"/"+kind, func(t *testing.T) {
 				t.Parallel()
 				as := newFakeAS(t)
-				clock := newUpClock()
+				clock := newFakeClock()
 				cfg := UpstreamAuthConfig{
 					Type: kind, TokenURL: as.tokenURL(), ClientID: id, ClientAuth: tc.auth,
 					Scopes: []string{"api://pets/.default"},
@@ -317,7 +317,7 @@ func TestAssertionKeyErrors(t *testing.T) {
 func TestDelegatedNeedsCaller(t *testing.T) {
 	t.Parallel()
 	as := newFakeAS(t)
-	clock := newUpClock()
+	clock := newFakeClock()
 	creds := mustCredentials(t, exchangeConfig(as.tokenURL()), CredentialsOptions{Now: clock.Now})
 	expired := callerPrincipal(clock.Now().Add(-2 * time.Hour))
 	tests := []struct {

@@ -16,14 +16,14 @@ import (
 // cacheRig is an exchange strategy with a fake clock and a shared cache.
 type cacheRig struct {
 	as    *fakeAS
-	clock *upClock
+	clock *fakeClock
 	cache *TokenCache
 	creds Credentials
 }
 
 func newCacheRig(t *testing.T, expiresIn any) *cacheRig {
 	t.Helper()
-	r := &cacheRig{as: newFakeAS(t), clock: newUpClock()}
+	r := &cacheRig{as: newFakeAS(t), clock: newFakeClock()}
 	r.as.setRespond(func(w http.ResponseWriter, _ tokenRequest, n int64) {
 		body := map[string]any{"access_token": fmt.Sprintf("upstream-token-%d", n), "token_type": "Bearer"}
 		if expiresIn != nil {

@@ -90,28 +90,6 @@ func writeTokenJSON(w http.ResponseWriter, status int, v any) {
 	_ = json.NewEncoder(w).Encode(v)
 }
 
-// upClock is an injectable clock.
-type upClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func newUpClock() *upClock {
-	return &upClock{t: time.Date(2026, 5, 1, 12, 0, 0, 0, time.UTC)}
-}
-
-func (c *upClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *upClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-}
-
 // callerToken is a realistic-looking caller token used across tests.
 const callerToken = "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJhbGljZSIsImF1ZCI6Imh0dHBzOi8vZ3cvbWNwL3BldHMifQ.c2lnbmF0dXJlLXNpZ25hdHVyZQ"
 

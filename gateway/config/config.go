@@ -98,27 +98,9 @@ type API struct {
 	OperationUpstreamAuth map[string]*authbridge.UpstreamAuthConfig `json:"operationUpstreamAuth,omitempty"`
 }
 
-// Duration is a time.Duration written as a Go duration string ("30s").
-type Duration time.Duration
-
-// UnmarshalJSON accepts a duration string.
-func (d *Duration) UnmarshalJSON(b []byte) error {
-	var s string
-	if err := yaml.Unmarshal(b, &s); err != nil {
-		return fmt.Errorf("duration must be a string like \"30s\"")
-	}
-	v, err := time.ParseDuration(s)
-	if err != nil {
-		return fmt.Errorf("invalid duration %q: %w", s, err)
-	}
-	*d = Duration(v)
-	return nil
-}
-
-// MarshalJSON writes the duration string.
-func (d Duration) MarshalJSON() ([]byte, error) {
-	return []byte(strconv.Quote(time.Duration(d).String())), nil
-}
+// Duration is a time.Duration written as a Go duration string ("30s"); it
+// is the same type as the auth sections use.
+type Duration = authbridge.Duration
 
 // Load reads, decodes strictly, overlays the environment and applies
 // defaults. It does not validate; call [Config.Validate].
