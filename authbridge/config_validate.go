@@ -3,7 +3,7 @@ package authbridge
 import (
 	"errors"
 	"fmt"
-	"net"
+	"github.com/rest2mcp/rest2mcp/internal/loopback"
 	"net/url"
 	"slices"
 	"strings"
@@ -145,7 +145,7 @@ func checkHTTPURL(raw string, strict bool) error {
 	switch strings.ToLower(u.Scheme) {
 	case "https":
 	case "http":
-		if !isLoopbackHostname(u.Hostname()) {
+		if !loopback.Host(u.Hostname()) {
 			return fmt.Errorf("must be https (http only for loopback), got %q", raw)
 		}
 	default:
@@ -161,16 +161,6 @@ func checkHTTPURL(raw string, strict bool) error {
 		return fmt.Errorf("must not contain a query")
 	}
 	return nil
-}
-
-// isLoopbackHostname reports whether host is localhost or a loopback IP
-// (127.0.0.0/8, ::1).
-func isLoopbackHostname(host string) bool {
-	if strings.EqualFold(host, "localhost") {
-		return true
-	}
-	ip := net.ParseIP(host)
-	return ip != nil && ip.IsLoopback()
 }
 
 // validScopeToken reports whether s is a scope-token of RFC 6749 §3.3:

@@ -3,7 +3,7 @@ package authbridge
 import (
 	"errors"
 	"fmt"
-	"net"
+	"github.com/rest2mcp/rest2mcp/internal/loopback"
 	"net/http"
 	"net/url"
 	"strings"
@@ -248,19 +248,11 @@ func checkEndpointURL(raw string) error {
 	case "https":
 		return nil
 	case "http":
-		if isLoopbackHost(u.Hostname()) {
+		if loopback.Host(u.Hostname()) {
 			return nil
 		}
 	}
 	return fmt.Errorf("must be https (http only for loopback), got %q", u.Scheme+"://"+u.Host)
-}
-
-func isLoopbackHost(h string) bool {
-	if strings.EqualFold(h, "localhost") {
-		return true
-	}
-	ip := net.ParseIP(h)
-	return ip != nil && ip.IsLoopback()
 }
 
 // checkScope rejects scope tokens that RFC 6749 §3.3 does not allow.

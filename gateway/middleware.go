@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/rest2mcp/rest2mcp/internal/loopback"
 	"io"
 	"net"
 	"net/http"
@@ -56,7 +57,7 @@ func (g *originGuard) hostOK(r *http.Request) bool {
 		return true
 	}
 	lh, _, err := net.SplitHostPort(local.String())
-	if err != nil || !isLoopbackName(lh) {
+	if err != nil || !loopback.Host(lh) {
 		return true
 	}
 	host := strings.ToLower(r.Host)
@@ -67,7 +68,7 @@ func (g *originGuard) hostOK(r *http.Request) bool {
 	if err != nil {
 		h = host
 	}
-	return isLoopbackName(h)
+	return loopback.Host(h)
 }
 
 func (g *originGuard) originOK(origin string) bool {
@@ -82,7 +83,7 @@ func (g *originGuard) originOK(origin string) bool {
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") {
 		return false
 	}
-	return isLoopbackName(u.Hostname())
+	return loopback.Host(u.Hostname())
 }
 
 type bodyKey struct{}

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"net/http"
-	"strings"
 )
 
 // rpcCall is the part of a JSON-RPC message the gateway looks at before
@@ -75,11 +74,3 @@ const (
 	rpcInvalidRequest = -32600
 	rpcParseError     = -32700
 )
-
-func isLoopbackName(host string) bool {
-	host = strings.Trim(host, "[]")
-	if strings.EqualFold(host, "localhost") {
-		return true
-	}
-	return strings.HasPrefix(host, "127.") || host == "::1"
-}

@@ -11,6 +11,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"github.com/rest2mcp/rest2mcp/internal/loopback"
 	"net"
 	"net/url"
 	"os"
@@ -246,7 +247,7 @@ func (c *Config) Validate() error {
 		p.add("publicURL", "must be an absolute http(s) URL, got %q", c.PublicURL)
 	case pub.RawQuery != "" || pub.Fragment != "":
 		p.add("publicURL", "must not have a query or fragment")
-	case pub.Scheme == "http" && !IsLoopbackHost(pub.Hostname()):
+	case pub.Scheme == "http" && !loopback.Host(pub.Hostname()):
 		p.add("publicURL", "must be https (http is accepted only for loopback addresses), got %q", c.PublicURL)
 	}
 	for i, o := range c.AllowedOrigins {
@@ -327,17 +328,7 @@ func (c *Config) ListenIsLoopback() bool {
 	if err != nil {
 		return false
 	}
-	return IsLoopbackHost(host)
-}
-
-// IsLoopbackHost reports whether host names a loopback interface.
-func IsLoopbackHost(host string) bool {
-	host = strings.Trim(host, "[]")
-	if strings.EqualFold(host, "localhost") {
-		return true
-	}
-	ip := net.ParseIP(host)
-	return ip != nil && ip.IsLoopback()
+	return loopback.Host(host)
 }
 
 type problems []string
