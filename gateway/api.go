@@ -44,6 +44,8 @@ type API struct {
 	snap atomic.Pointer[snapshot]
 	// splicedLists counts tools/list answers served from pre-encoded bytes.
 	splicedLists atomic.Int64
+	// metrics holds the API's resolved metric children.
+	metrics *apiMetrics
 }
 
 // snapshot is the immutable product of one successful build of an API's
@@ -80,6 +82,7 @@ func newAPI(ctx context.Context, g *Gateway, c config.API) (*API, error) {
 		cfg:      c,
 		gw:       g,
 		log:      g.log.With("api", c.Name),
+		metrics:  g.metrics.forAPI(c.Name, c.Auth != nil),
 	}
 	if err := a.buildCredentials(ctx); err != nil {
 		return nil, err
@@ -265,7 +268,7 @@ func (a *API) serverTools(s *snapshot) ([]server.ServerTool, error) {
 	}
 	out := make([]server.ServerTool, 0, len(s.list))
 	for _, t := range s.list {
-		out = append(out, server.ServerTool{Tool: t.MCPTool(), Handler: inv.Handler(t)})
+		out = append(out, server.ServerTool{Tool: t.MCPTool(), Handler: a.toolHandler(inv, t)})
 	}
 	return out, nil
 }
@@ -295,7 +298,8 @@ func (a *API) invoker(doc *openapi.Document) (*mcpgen.Invoker, error) {
 
 // Reload rebuilds the API's snapshot from its spec and policy and swaps it
 // in. On failure the current snapshot stays and the error is returned.
-func (a *API) Reload(ctx context.Context) error {
+func (a *API) Reload(ctx context.Context) (err error) {
+	defer func() { a.metrics.reloaded(err) }()
 	s, err := a.build(ctx)
 	if err != nil {
 		return err

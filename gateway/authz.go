@@ -64,6 +64,7 @@ func (a *API) precheck(next http.Handler) http.Handler {
 			if d.Allow {
 				continue
 			}
+			a.metrics.deniedCall(name)
 			ch := authbridge.Challenge{ResourceMetadata: a.prmURL(), Description: d.Reason}
 			if d.Denied || len(d.Required) == 0 {
 				authbridge.WriteForbidden(w, ch)
@@ -172,6 +173,7 @@ func (a *API) audit(ctx context.Context, stage, tool string, s *policies.Subject
 	}
 	attrs := append([]slog.Attr{slog.String("api", a.name), slog.String("stage", stage)}, policies.AuditAttrs(d, tool, s)...)
 	a.gw.audit.LogAttrs(ctx, lvl, "authorization decision", attrs...)
+	a.metrics.decision(d.Allow)
 }
 
 // prmURL is the absolute URL of the API's protected resource metadata.

@@ -5,7 +5,8 @@
 //
 // The middleware chain of an MCP endpoint, outermost first:
 //
-//	recover → request id → access log → Host/Origin check → body limit
+//	recover → request id → access log → metrics (requests, durations,
+//	  refusals of the auth stages) → Host/Origin check → body limit
 //	  → bearer verification (401 + WWW-Authenticate) → rate limit (tools/call)
 //	  → scope pre-check for tools/call (403 insufficient_scope step-up)
 //	  → mcp-go StreamableHTTPServer (stateless, both protocol eras)
@@ -15,6 +16,10 @@
 // snapshot. [Gateway.Reload] builds new snapshots off to the side and swaps
 // them atomically; a spec or policy that fails to build never replaces a
 // working one.
+//
+// Prometheus metrics live on a registry of the gateway's own, served at
+// /metrics on the metrics listener, or on a loopback main listener (see
+// metrics.go and the README).
 //
 // Package gateway is imported only by cmd/rest2mcp and tests.
 package gateway

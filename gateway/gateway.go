@@ -50,6 +50,7 @@ type Gateway struct {
 	upstreamClient *http.Client
 	outboundClient *http.Client
 	tokenCache     *authbridge.TokenCache
+	metrics        *metrics
 	version        string
 
 	apis  map[string]*API
@@ -92,6 +93,11 @@ func New(ctx context.Context, opts Options) (*Gateway, error) {
 	if g.outboundClient == nil {
 		g.outboundClient = &http.Client{Timeout: 30 * time.Second, Transport: ssrf.Policy{}.Transport()}
 	}
+	m, err := newMetrics(g)
+	if err != nil {
+		return nil, err
+	}
+	g.metrics = m
 	var errs []error
 	for _, c := range g.cfg.APIs {
 		a, err := newAPI(ctx, g, c)
@@ -165,6 +171,12 @@ func (g *Gateway) Run(ctx context.Context, ready func(addr net.Addr)) error {
 	if err != nil {
 		return fmt.Errorf("listen: %w", err)
 	}
+	stopMetrics, err := g.serveMetrics()
+	if err != nil {
+		_ = ln.Close()
+		return err
+	}
+	defer stopMetrics()
 	srv := &http.Server{
 		Handler:           g.echo,
 		ReadHeaderTimeout: 10 * time.Second,
@@ -212,6 +224,9 @@ func (g *Gateway) newEcho() *echo.Echo {
 		return c.JSON(http.StatusOK, map[string]any{"status": "ready", "apis": g.order})
 	})
 	e.Any("/mcp/:api", g.serveMCP)
+	if g.cfg.MetricsOnMainListener() {
+		e.GET("/metrics", echo.WrapHandler(g.metricsOnMain()))
+	}
 
 	protected := 0
 	var only *API
@@ -267,7 +282,7 @@ func (a *API) chain() http.Handler {
 	h = readBody(a.gw.cfg.MaxBodyBytes, h)
 	h = noBuffering(h)
 	h = newOriginGuard(a.gw.cfg.PublicURL, a.gw.cfg.AllowedOrigins, a.gw.cfg.ListenIsLoopback()).wrap(h)
-	return h
+	return a.metrics.instrument(h)
 }
 
 // accessLog logs one line per request; never headers or bodies.

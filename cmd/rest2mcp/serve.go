@@ -35,6 +35,8 @@ type serveFlags struct {
 	config, spec, name, upstream, listen, publicURL string
 	issuers, audiences                              multiFlag
 	insecureNoAuth                                  bool
+	metrics                                         bool
+	metricsListen                                   string
 	logLevel, logFormat                             string
 }
 
@@ -48,6 +50,8 @@ func (f *serveFlags) register(fs *flag.FlagSet) {
 	fs.Var(&f.issuers, "issuer", "trusted token issuer (repeatable); enables OAuth protection")
 	fs.Var(&f.audiences, "audience", "extra accepted token audience (repeatable)")
 	fs.BoolVar(&f.insecureNoAuth, "insecure-no-auth", false, "serve without authorization on a non-loopback listener (trusted networks only)")
+	fs.BoolVar(&f.metrics, "metrics", false, "serve Prometheus metrics at /metrics (on --metrics-listen, else on a loopback --listen)")
+	fs.StringVar(&f.metricsListen, "metrics-listen", "", "separate address for /metrics, e.g. 127.0.0.1:9090 (implies --metrics)")
 	fs.StringVar(&f.logLevel, "log-level", "info", "debug, info, warn or error")
 	fs.StringVar(&f.logFormat, "log-format", "text", "text or json")
 }
@@ -162,6 +166,12 @@ func (f *serveFlags) buildConfig(ctx context.Context, lookupEnv func(string) (st
 	}
 	if f.insecureNoAuth {
 		cfg.InsecureNoAuth = true
+	}
+	if f.metrics || f.metricsListen != "" {
+		cfg.Metrics = true
+	}
+	if f.metricsListen != "" {
+		cfg.MetricsListen = f.metricsListen
 	}
 	cfg.ApplyDefaults()
 	return cfg, nil

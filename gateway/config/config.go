@@ -59,6 +59,16 @@ type Config struct {
 	// SpecHosts lists hosts from which specs and external $refs may be
 	// fetched in addition to each spec URL's own host.
 	SpecHosts []string `json:"specHosts,omitempty"`
+	// Metrics serves Prometheus metrics at GET /metrics (default off).
+	// They are served on MetricsListen when it is set, else on the main
+	// listener, which must then be loopback: the MCP listener is often
+	// public, and metrics are for operators only.
+	Metrics bool `json:"metrics,omitempty"`
+	// MetricsListen is a separate host:port serving only /metrics, e.g.
+	// 127.0.0.1:9090, or 0.0.0.0:9090 on a port not exposed publicly. It
+	// needs Metrics, and is required with Metrics when Listen is not
+	// loopback.
+	MetricsListen string `json:"metricsListen,omitempty"`
 	// APIs are the REST APIs to serve; at least one.
 	APIs []API `json:"apis"`
 }
@@ -259,6 +269,7 @@ func (c *Config) Validate() error {
 	if c.MaxBodyBytes < 1024 {
 		p.add("maxBodyBytes", "must be at least 1024")
 	}
+	c.validateMetrics(&p)
 	if len(c.APIs) == 0 {
 		p.add("apis", "at least one API is required")
 	}
@@ -329,6 +340,32 @@ func (c *Config) ListenIsLoopback() bool {
 		return false
 	}
 	return loopback.Host(host)
+}
+
+// MetricsOnMainListener reports whether /metrics is served on the main
+// listener: metrics are on, no MetricsListen is set, and the main
+// listener is loopback.
+func (c *Config) MetricsOnMainListener() bool {
+	return c.Metrics && c.MetricsListen == "" && c.ListenIsLoopback()
+}
+
+// validateMetrics checks Metrics and MetricsListen.
+func (c *Config) validateMetrics(p *problems) {
+	if c.MetricsListen != "" {
+		if _, _, err := net.SplitHostPort(c.MetricsListen); err != nil {
+			p.add("metricsListen", "must be host:port, got %q", c.MetricsListen)
+		}
+		if !c.Metrics {
+			p.add("metricsListen", "is set but metrics is false; set metrics: true")
+		}
+		if c.MetricsListen == c.Listen {
+			p.add("metricsListen", "must differ from listen (%s); leave it empty to serve /metrics on a loopback main listener", c.Listen)
+		}
+		return
+	}
+	if c.Metrics && !c.ListenIsLoopback() {
+		p.add("metricsListen", "required with metrics: the listener %s is not loopback, and /metrics is not served next to the MCP endpoints there (set e.g. 127.0.0.1:9090)", c.Listen)
+	}
 }
 
 type problems []string
