@@ -268,7 +268,7 @@ func (a *API) serverTools(s *snapshot) ([]server.ServerTool, error) {
 	}
 	out := make([]server.ServerTool, 0, len(s.list))
 	for _, t := range s.list {
-		out = append(out, server.ServerTool{Tool: t.MCPTool(), Handler: a.toolHandler(inv, t)})
+		out = append(out, server.ServerTool{Tool: t.MCPTool(), Handler: inv.Handler(t)})
 	}
 	return out, nil
 }
@@ -293,6 +293,7 @@ func (a *API) invoker(doc *openapi.Document) (*mcpgen.Invoker, error) {
 		Authorize:        a.authorize,
 		Logger:           a.log,
 		UserAgent:        "rest2mcp/" + a.gw.version,
+		OnResult:         a.metrics.observeResult,
 	})
 }
 

@@ -25,6 +25,8 @@ type apiMetrics struct {
 	allowed, denied prometheus.Counter
 	reloadOK        prometheus.Counter
 	reloadErr       prometheus.Counter
+	// tools maps tool names to their *toolSeries.
+	tools sync.Map
 }
 
 // forAPI resolves the children of the API named api. The series of the

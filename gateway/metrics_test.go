@@ -3,7 +3,6 @@ package gateway
 import (
 	"bufio"
 	"context"
-	"encoding/json"
 	"errors"
 	"net"
 	"net/http"
@@ -313,35 +312,6 @@ func TestOutcomeOf(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			if got := outcomes[outcomeOf(&tc.res)]; got != tc.want {
 				t.Errorf("outcome %q, want %q", got, tc.want)
-			}
-		})
-	}
-}
-
-func TestToolArguments(t *testing.T) {
-	tests := []struct {
-		name   string
-		params mcp.CallToolParams
-		want   map[string]any
-		ok     bool
-	}{
-		{"absent", mcp.CallToolParams{}, map[string]any{}, true},
-		{"raw keeps large integers exact", mcp.CallToolParams{RawArguments: json.RawMessage(`{"id":12345678901234567890}`), Arguments: map[string]any{"id": 1.2345678901234567e19}}, map[string]any{"id": json.Number("12345678901234567890")}, true},
-		{"raw null", mcp.CallToolParams{RawArguments: json.RawMessage(`null`)}, map[string]any{}, true},
-		{"map", mcp.CallToolParams{Arguments: map[string]any{"a": "b"}}, map[string]any{"a": "b"}, true},
-		{"raw message value", mcp.CallToolParams{Arguments: json.RawMessage(`{"n":1}`)}, map[string]any{"n": json.Number("1")}, true},
-		{"array", mcp.CallToolParams{RawArguments: json.RawMessage(`[1]`)}, nil, false},
-		{"trailing data", mcp.CallToolParams{RawArguments: json.RawMessage(`{} {}`)}, nil, false},
-		{"other type", mcp.CallToolParams{Arguments: "text"}, nil, false},
-	}
-	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) {
-			got, ok := toolArguments(mcp.CallToolRequest{Params: tc.params})
-			if ok != tc.ok {
-				t.Fatalf("ok = %v, want %v", ok, tc.ok)
-			}
-			if diff := cmp.Diff(tc.want, got); diff != "" {
-				t.Errorf("arguments (-want +got):\n%s", diff)
 			}
 		})
 	}

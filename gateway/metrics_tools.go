@@ -1,14 +1,10 @@
 package gateway
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"sync"
 
-	"github.com/mark3labs/mcp-go/mcp"
-	"github.com/mark3labs/mcp-go/server"
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/rest2mcp/rest2mcp/mcpgen"
@@ -83,51 +79,19 @@ func (am *apiMetrics) deniedCall(tool string) {
 	am.m.toolCalls.WithLabelValues(am.api, tool, outcomes[outcomeDenied]).Inc()
 }
 
-// toolHandler returns the mcp-go handler of t: the invoker's call, with
-// its result counted and timed. Arguments are decoded as mcpgen's own
-// handler does (numbers kept exact); arguments that are not a JSON object
-// are left to that handler, which answers them.
-func (a *API) toolHandler(inv *mcpgen.Invoker, t *mcpgen.Tool) server.ToolHandlerFunc {
-	plain := inv.Handler(t)
-	s := &toolSeries{am: a.metrics, tool: t.Name}
-	return func(ctx context.Context, req mcp.CallToolRequest) (*mcp.CallToolResult, error) {
-		args, ok := toolArguments(req)
-		if !ok {
-			s.inc(outcomeToolError)
-			return plain(ctx, req)
-		}
-		res := inv.Call(ctx, t, args)
-		s.inc(outcomeOf(res))
-		a.metrics.toolTime.Observe(res.Duration.Seconds())
-		return res.MCP, nil
+// toolSeriesFor returns the counters of a tool, created once per tool
+// name for the API's lifetime.
+func (am *apiMetrics) toolSeriesFor(tool string) *toolSeries {
+	if s, ok := am.tools.Load(tool); ok {
+		return s.(*toolSeries)
 	}
+	s, _ := am.tools.LoadOrStore(tool, &toolSeries{am: am, tool: tool})
+	return s.(*toolSeries)
 }
 
-// toolArguments returns the arguments object of a call (absent or null
-// arguments are an empty one), decoding raw JSON with exact numbers. It
-// reports false for anything else.
-func toolArguments(req mcp.CallToolRequest) (map[string]any, bool) {
-	raw := req.Params.RawArguments
-	if len(raw) == 0 {
-		switch v := req.Params.Arguments.(type) {
-		case nil:
-			return map[string]any{}, true
-		case map[string]any:
-			return v, true
-		case json.RawMessage:
-			raw = v
-		default:
-			return nil, false
-		}
-	}
-	dec := json.NewDecoder(bytes.NewReader(raw))
-	dec.UseNumber()
-	var args map[string]any
-	if dec.Decode(&args) != nil || dec.More() {
-		return nil, false
-	}
-	if args == nil {
-		args = map[string]any{}
-	}
-	return args, true
+// observeResult counts and times one tool call (the invoker's OnResult
+// hook).
+func (am *apiMetrics) observeResult(_ context.Context, t *mcpgen.Tool, r *mcpgen.Result) {
+	am.toolSeriesFor(t.Name).inc(outcomeOf(r))
+	am.toolTime.Observe(r.Duration.Seconds())
 }

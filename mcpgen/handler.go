@@ -18,12 +18,16 @@ import (
 // Cancelling ctx cancels the upstream request.
 func (inv *Invoker) Handler(t *Tool) server.ToolHandlerFunc {
 	return func(ctx context.Context, req mcp.CallToolRequest) (*mcp.CallToolResult, error) {
-		args, ok := callArguments(req)
-		if !ok {
-			res := errorResult(0, argErrorf("arguments", "must be a JSON object"), "invalid arguments: the arguments must be a JSON object")
-			return res.MCP, nil
+		var res *Result
+		if args, ok := callArguments(req); ok {
+			res = inv.Call(ctx, t, args)
+		} else {
+			res = errorResult(0, argErrorf("arguments", "must be a JSON object"), "invalid arguments: the arguments must be a JSON object")
 		}
-		return inv.Call(ctx, t, args).MCP, nil
+		if inv.onResult != nil {
+			inv.onResult(ctx, t, res)
+		}
+		return res.MCP, nil
 	}
 }
 

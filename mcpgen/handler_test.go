@@ -1,7 +1,9 @@
 package mcpgen
 
 import (
+	"context"
 	"encoding/json"
+	"errors"
 	"net/http"
 	"strings"
 	"testing"
@@ -109,5 +111,32 @@ func TestHandlerThroughMCPServer(t *testing.T) {
 	if resp.Error != nil || !resp.Result.IsError || len(resp.Result.Content) != 1 ||
 		resp.Result.Content[0].Text != "HTTP 502 Bad Gateway from upstream: bad gateway" {
 		t.Errorf("response = %s", out)
+	}
+}
+
+func TestHandlerOnResult(t *testing.T) {
+	t.Parallel()
+	up := invUpstream(t, reply(404, "application/json", `{"message":"nope"}`))
+	var seen []*Result
+	inv := newInvokerForTest(t, up.URL, func(o *InvokerOptions) {
+		o.OnResult = func(_ context.Context, _ *Tool, r *Result) { seen = append(seen, r) }
+	})
+	tool := invTool("GET", "/pets/{id}", invBind(invParam("id", openapi.InPath, invInt), true))
+	h := inv.Handler(tool)
+	for _, args := range []any{map[string]any{"id": 1}, "not an object"} {
+		if _, err := h(t.Context(), mcp.CallToolRequest{Params: mcp.CallToolParams{Arguments: args}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if len(seen) != 2 {
+		t.Fatalf("OnResult called %d times, want 2", len(seen))
+	}
+	var ue *UpstreamError
+	if !errors.As(seen[0].Err, &ue) || ue.Status != 404 || seen[0].Status != 404 {
+		t.Errorf("first result: status %d, err %v", seen[0].Status, seen[0].Err)
+	}
+	var ae *ArgumentError
+	if !errors.As(seen[1].Err, &ae) || !seen[1].MCP.IsError {
+		t.Errorf("second result: err %v", seen[1].Err)
 	}
 }

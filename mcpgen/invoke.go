@@ -89,6 +89,9 @@ type InvokerOptions struct {
 	// UserAgent is the User-Agent sent upstream. Empty means
 	// [DefaultUserAgent].
 	UserAgent string
+	// OnResult, when set, is called by [Invoker.Handler] with the result of
+	// every call (for metrics and audit). It must not modify the result.
+	OnResult func(ctx context.Context, t *Tool, r *Result)
 }
 
 // Invoker turns tool calls into upstream HTTP requests and their responses
@@ -109,6 +112,7 @@ type Invoker struct {
 	denyHeaders map[string]bool
 	logger      *slog.Logger
 	userAgent   string
+	onResult    func(ctx context.Context, t *Tool, r *Result)
 	// opBases caches the resolved base of operations that have their own
 	// servers (*openapi.Operation → opBase).
 	opBases sync.Map
@@ -143,6 +147,7 @@ func NewInvoker(opts InvokerOptions) (*Invoker, error) {
 		denyHeaders: make(map[string]bool, len(opts.DenyHeaders)),
 		logger:      opts.Logger,
 		userAgent:   opts.UserAgent,
+		onResult:    opts.OnResult,
 	}
 	if inv.timeout == 0 {
 		inv.timeout = DefaultTimeout
