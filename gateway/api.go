@@ -136,6 +136,7 @@ func (a *API) build(ctx context.Context) (*snapshot, error) {
 		src = openapi.Source{URL: a.cfg.Spec}
 	}
 	doc, err := openapi.Load(ctx, src, &openapi.LoadOptions{
+		CacheDir:        a.gw.cfg.SpecCacheDir(),
 		HTTPClient:      a.gw.outboundClient,
 		AllowedRefHosts: a.gw.cfg.SpecHosts,
 		Logger:          a.log,

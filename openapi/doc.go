@@ -45,6 +45,15 @@
 //	}
 //	for _, op := range doc.Operations { ... }
 //
+// [LoadOptions.CacheDir] turns on the compiled-spec cache: the normalised
+// Document of a successful load is written there (a compact binary form
+// that keeps the exact Go types of schema values and the sharing of
+// schemas), and a later Load of the same root bytes from the same source,
+// by the same build, returns it without running kin-openapi, after
+// re-reading and comparing every other file the first load read.
+// Documents that reference URLs are not cached. [DefaultCacheDir] is the
+// usual per-user location.
+//
 // [LoadOptions.Validate] adds kin-openapi's document validation as
 // warnings (costly on large documents; meant for "rest2mcp validate").
 // [CloneSchema] copies a shared schema before modifying it.

@@ -157,9 +157,10 @@ func lineOf(data []byte, err error) int {
 	return 0
 }
 
-// toJSON converts a JSON or YAML document to JSON.
+// toJSON converts a JSON or YAML document to JSON. A document that starts
+// with "{" but is not valid JSON is YAML in flow style ("{type: object}").
 func toJSON(data []byte) ([]byte, error) {
-	if isJSON(data) {
+	if isJSON(data) && json.Valid(data) {
 		return data, nil
 	}
 	js, err := yaml.YAMLToJSON(data)

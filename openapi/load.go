@@ -64,6 +64,17 @@ type LoadOptions struct {
 	Validate bool
 	// Logger receives debug information about loading. Nil discards.
 	Logger *slog.Logger
+	// CacheDir is a directory for the compiled-spec cache: the normalised
+	// result of every successful load is kept there, keyed by the root
+	// document's bytes, the source and the build, and a later load of the
+	// same document returns it without parsing the document again (files
+	// the document references are re-read and compared; documents with
+	// references fetched over the network are not cached). The directory
+	// is created with mode 0700 and bounded to the newest 64 entries and
+	// 512 MiB. A cache that cannot be read or written is logged and
+	// otherwise ignored, so a read-only, pre-filled directory works. Empty
+	// means no cache; Validate bypasses it. See [DefaultCacheDir].
+	CacheDir string
 }
 
 // loadRun holds the state of one Load call.
@@ -92,6 +103,14 @@ func Load(ctx context.Context, src Source, opts *LoadOptions) (*Document, error)
 	if err != nil {
 		return nil, err
 	}
+	cache := r.newSpecCache(src, data)
+	if cache != nil {
+		if doc := cache.lookup(); doc != nil {
+			r.logger.DebugContext(ctx, "spec loaded from cache", "spec", r.label,
+				"operations", len(doc.Operations), "duration", time.Since(start))
+			return doc, nil
+		}
+	}
 	ver, err := sniffVersion(data)
 	if err != nil {
 		return nil, fmt.Errorf("load %s: %w", r.label, err)
@@ -102,10 +121,28 @@ func Load(ctx context.Context, src Source, opts *LoadOptions) (*Document, error)
 	}
 	out.Diagnostics = append(r.diags, out.Diagnostics...)
 	out.Diagnostics.Sort()
+	if cache != nil {
+		r.storeCache(cache, out)
+	}
 	r.logger.DebugContext(ctx, "spec loaded", "spec", r.label,
 		"operations", len(out.Operations), "schemas", len(out.Schemas),
 		"diagnostics", len(out.Diagnostics), "duration", time.Since(start))
 	return out, nil
+}
+
+// storeCache writes out to the cache unless the load read something over
+// the network or was cancelled, and releases the documents read.
+func (r *loadRun) storeCache(cache *specCache, out *Document) {
+	deps, ok := r.cacheDeps()
+	clear(r.reader.cache)
+	r.reader.tcache = nil
+	switch {
+	case r.ctx.Err() != nil:
+	case !ok:
+		r.logger.DebugContext(r.ctx, "spec not cached: it references documents fetched over the network", "spec", r.label)
+	default:
+		cache.store(out, deps)
+	}
 }
 
 // loadSafely runs kin-openapi and the normaliser, turning a panic in

@@ -531,3 +531,16 @@ func TestCloneSchema(t *testing.T) {
 		t.Error("CloneSchema(nil) != nil")
 	}
 }
+
+func TestToJSONFlowStyleYAML(t *testing.T) {
+	for in, want := range map[string]string{
+		`{"type":"object"}`:             `{"type":"object"}`,
+		`{type: object, required: [a]}`: `{"required":["a"],"type":"object"}`,
+		"type: string\n":                `{"type":"string"}`,
+	} {
+		got, err := toJSON([]byte(in))
+		if err != nil || string(got) != want {
+			t.Errorf("toJSON(%q) = %s, %v; want %s", in, got, err, want)
+		}
+	}
+}

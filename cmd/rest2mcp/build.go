@@ -24,7 +24,7 @@ type offline struct {
 // buildOffline loads the spec, generates the tools and compiles the policy
 // of one API the way the gateway does.
 func buildOffline(ctx context.Context, cfg *config.Config, a config.API, validate bool) (*offline, error) {
-	doc, err := openapi.Load(ctx, specSource(a.Spec), &openapi.LoadOptions{Validate: validate, AllowedRefHosts: cfg.SpecHosts})
+	doc, err := openapi.Load(ctx, specSource(a.Spec), &openapi.LoadOptions{Validate: validate, AllowedRefHosts: cfg.SpecHosts, CacheDir: cfg.SpecCacheDir()})
 	if err != nil {
 		return nil, fmt.Errorf("load spec %s: %w", a.Spec, err)
 	}

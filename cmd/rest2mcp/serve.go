@@ -35,6 +35,7 @@ type serveFlags struct {
 	config, spec, name, upstream, listen, publicURL string
 	issuers, audiences                              multiFlag
 	insecureNoAuth                                  bool
+	cacheDir                                        string
 	metrics                                         bool
 	metricsListen                                   string
 	logLevel, logFormat                             string
@@ -50,6 +51,7 @@ func (f *serveFlags) register(fs *flag.FlagSet) {
 	fs.Var(&f.issuers, "issuer", "trusted token issuer (repeatable); enables OAuth protection")
 	fs.Var(&f.audiences, "audience", "extra accepted token audience (repeatable)")
 	fs.BoolVar(&f.insecureNoAuth, "insecure-no-auth", false, "serve without authorization on a non-loopback listener (trusted networks only)")
+	fs.StringVar(&f.cacheDir, "cache-dir", "", `directory for compiled specs (default: the user cache directory; "off" disables)`)
 	fs.BoolVar(&f.metrics, "metrics", false, "serve Prometheus metrics at /metrics (on --metrics-listen, else on a loopback --listen)")
 	fs.StringVar(&f.metricsListen, "metrics-listen", "", "separate address for /metrics, e.g. 127.0.0.1:9090 (implies --metrics)")
 	fs.StringVar(&f.logLevel, "log-level", "info", "debug, info, warn or error")
@@ -130,7 +132,7 @@ func (f *serveFlags) buildConfig(ctx context.Context, lookupEnv func(string) (st
 	case f.spec != "":
 		name := f.name
 		if name == "" {
-			n, err := nameFromSpec(ctx, f.spec)
+			n, err := nameFromSpec(ctx, f.spec, f.specCacheDir())
 			if err != nil {
 				return nil, err
 			}
@@ -173,8 +175,26 @@ func (f *serveFlags) buildConfig(ctx context.Context, lookupEnv func(string) (st
 	if f.metricsListen != "" {
 		cfg.MetricsListen = f.metricsListen
 	}
+	if f.cacheDir != "" {
+		cfg.CacheDir = f.cacheDir
+	}
+	if cfg.CacheDir == "" {
+		cfg.CacheDir = openapi.DefaultCacheDir()
+	}
 	cfg.ApplyDefaults()
 	return cfg, nil
+}
+
+// specCacheDir is the cache directory the flags ask for, before any
+// configuration is built ("" when off).
+func (f *serveFlags) specCacheDir() string {
+	switch f.cacheDir {
+	case config.CacheOff:
+		return ""
+	case "":
+		return openapi.DefaultCacheDir()
+	}
+	return f.cacheDir
 }
 
 var slugRE = regexp.MustCompile(`[^a-z0-9]+`)
@@ -192,8 +212,8 @@ func slug(s string) string {
 	return s
 }
 
-func nameFromSpec(ctx context.Context, spec string) (string, error) {
-	doc, err := openapi.Load(ctx, specSource(spec), nil)
+func nameFromSpec(ctx context.Context, spec, cacheDir string) (string, error) {
+	doc, err := openapi.Load(ctx, specSource(spec), &openapi.LoadOptions{CacheDir: cacheDir})
 	if err != nil {
 		return "", fmt.Errorf("load spec %s: %w", spec, err)
 	}

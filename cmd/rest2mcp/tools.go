@@ -33,7 +33,7 @@ func cmdTools(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		fmt.Fprintln(stderr, "rest2mcp tools: --spec is required")
 		return exitError{2}
 	}
-	doc, err := openapi.Load(ctx, specSource(*spec), nil)
+	doc, err := openapi.Load(ctx, specSource(*spec), &openapi.LoadOptions{CacheDir: openapi.DefaultCacheDir()})
 	if err != nil {
 		return fmt.Errorf("load spec %s: %w", *spec, err)
 	}

@@ -59,6 +59,12 @@ type Config struct {
 	// SpecHosts lists hosts from which specs and external $refs may be
 	// fetched in addition to each spec URL's own host.
 	SpecHosts []string `json:"specHosts,omitempty"`
+	// CacheDir holds compiled specs so that restarts skip parsing them
+	// (GitHub's 13 MB description: ~2 s → ~0.2 s). Empty means the
+	// user cache directory (set by the command line); "off" disables the
+	// cache. Entries are keyed by the spec's bytes and this build, so a
+	// changed spec or binary never sees a stale entry.
+	CacheDir string `json:"cacheDir,omitempty"`
 	// Metrics serves Prometheus metrics at GET /metrics (default off).
 	// They are served on MetricsListen when it is set, else on the main
 	// listener, which must then be loopback: the MCP listener is often
@@ -151,6 +157,7 @@ var EnvOverrides = []struct{ Name, Field string }{
 	{"REST2MCP_ALLOWED_ORIGINS", "allowedOrigins (comma-separated)"},
 	{"REST2MCP_INSECURE_NO_AUTH", "insecureNoAuth (true/false)"},
 	{"REST2MCP_MAX_BODY_BYTES", "maxBodyBytes"},
+	{"REST2MCP_CACHE_DIR", "cacheDir (\"off\" disables)"},
 	{"REST2MCP_<API>_UPSTREAM", "apis[name=<api>].upstream (API name upper-cased, - replaced by _)"},
 	{"REST2MCP_<API>_SPEC", "apis[name=<api>].spec"},
 }
@@ -179,6 +186,9 @@ func (c *Config) ApplyEnv(lookupEnv func(string) (string, bool)) error {
 			return fmt.Errorf("REST2MCP_INSECURE_NO_AUTH: %w", err)
 		}
 		c.InsecureNoAuth = b
+	}
+	if v, ok := get("REST2MCP_CACHE_DIR"); ok {
+		c.CacheDir = v
 	}
 	if v, ok := get("REST2MCP_MAX_BODY_BYTES"); ok {
 		n, err := strconv.ParseInt(v, 10, 64)
@@ -237,6 +247,18 @@ func (c *Config) ApplyDefaults() {
 		}
 	}
 }
+
+// SpecCacheDir returns the directory for compiled specs, or "" when the
+// cache is off.
+func (c *Config) SpecCacheDir() string {
+	if c.CacheDir == CacheOff {
+		return ""
+	}
+	return c.CacheDir
+}
+
+// CacheOff is the [Config.CacheDir] value that disables the spec cache.
+const CacheOff = "off"
 
 // ResourceURL is the protected resource identifier (and MCP endpoint URL)
 // of the API named name.
