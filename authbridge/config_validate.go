@@ -3,11 +3,12 @@ package authbridge
 import (
 	"errors"
 	"fmt"
-	"github.com/rest2mcp/rest2mcp/internal/loopback"
 	"net/url"
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/rest2mcp/rest2mcp/internal/loopback"
 )
 
 // Validate checks c for the API whose MCP endpoint is resourceURL (empty

@@ -3,10 +3,11 @@ package authbridge
 import (
 	"errors"
 	"fmt"
-	"github.com/rest2mcp/rest2mcp/internal/loopback"
 	"net/http"
 	"net/url"
 	"strings"
+
+	"github.com/rest2mcp/rest2mcp/internal/loopback"
 )
 
 // Validate checks c completely and returns every problem, each prefixed

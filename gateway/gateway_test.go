@@ -169,3 +169,36 @@ func TestReloadKeepsWorkingSnapshot(t *testing.T) {
 		t.Fatalf("after reload (-want +got):\n%s", diff)
 	}
 }
+
+func TestCORS(t *testing.T) {
+	_, base := protectedGateway(t, nil, nil)
+	url := base + "/mcp/petstore"
+	pre, _ := http.NewRequest(http.MethodOptions, url, nil)
+	pre.Header.Set("Origin", "http://localhost:6274")
+	pre.Header.Set("Access-Control-Request-Method", "POST")
+	pre.Header.Set("Access-Control-Request-Headers", "authorization, content-type, mcp-protocol-version")
+	resp, err := http.DefaultClient.Do(pre)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusNoContent || resp.Header.Get("Access-Control-Allow-Origin") != "http://localhost:6274" ||
+		!strings.Contains(resp.Header.Get("Access-Control-Allow-Headers"), "Authorization") {
+		t.Fatalf("preflight: %d %v", resp.StatusCode, resp.Header)
+	}
+	// The 401 challenge must be readable by a browser client.
+	r := postRaw(t, url, "", http.Header{"Origin": {"http://localhost:6274"}}, []byte(`{"jsonrpc":"2.0","id":1,"method":"ping"}`))
+	if r.status != http.StatusUnauthorized || r.header.Get("Access-Control-Allow-Origin") != "http://localhost:6274" ||
+		!strings.Contains(r.header.Get("Access-Control-Expose-Headers"), "WWW-Authenticate") {
+		t.Fatalf("401 for a browser: %d %v", r.status, r.header)
+	}
+	pre.Header.Set("Origin", "https://evil.example")
+	resp, err = http.DefaultClient.Do(pre)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusForbidden || resp.Header.Get("Access-Control-Allow-Origin") != "" {
+		t.Fatalf("foreign preflight: %d %v", resp.StatusCode, resp.Header)
+	}
+}

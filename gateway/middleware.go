@@ -5,12 +5,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"github.com/rest2mcp/rest2mcp/internal/loopback"
 	"io"
 	"net"
 	"net/http"
 	"net/url"
 	"strings"
+
+	"github.com/rest2mcp/rest2mcp/internal/loopback"
 )
 
 // originGuard enforces the Streamable HTTP transport's Origin rule (a
@@ -43,12 +44,53 @@ func (g *originGuard) wrap(next http.Handler) http.Handler {
 			writeRPCError(w, http.StatusForbidden, rpcInvalidRequest, fmt.Sprintf("forbidden: Host %q is not this gateway's public host", r.Host))
 			return
 		}
-		if o := r.Header.Get("Origin"); o != "" && !g.originOK(o) {
+		o := r.Header.Get("Origin")
+		if o == "" {
+			next.ServeHTTP(w, r)
+			return
+		}
+		if !g.originOK(o) {
 			writeRPCError(w, http.StatusForbidden, rpcInvalidRequest, fmt.Sprintf("forbidden: Origin %q is not allowed (add it to allowedOrigins)", o))
+			return
+		}
+		if allowCORS(w, r, o) {
 			return
 		}
 		next.ServeHTTP(w, r)
 	})
+}
+
+// CORS for allowed browser origins. Preflights are answered here, before
+// authentication: browsers never send credentials on a preflight.
+const (
+	corsAllowMethods = "GET, POST, DELETE, OPTIONS"
+	corsAllowHeaders = "Authorization, Content-Type, Accept, Mcp-Protocol-Version, Mcp-Session-Id, Mcp-Method, Mcp-Name, Last-Event-ID"
+	// corsExposeHeaders lets browser clients read the authorization
+	// challenge and the session headers.
+	corsExposeHeaders = "WWW-Authenticate, Mcp-Session-Id, Mcp-Protocol-Version"
+)
+
+// allowCORS sets the CORS headers for an allowed origin and answers a
+// preflight, reporting whether it did.
+func allowCORS(w http.ResponseWriter, r *http.Request, origin string) bool {
+	h := w.Header()
+	h.Set("Access-Control-Allow-Origin", origin)
+	h.Add("Vary", "Origin")
+	h.Set("Access-Control-Expose-Headers", corsExposeHeaders)
+	if r.Method != http.MethodOptions || r.Header.Get("Access-Control-Request-Method") == "" {
+		return false
+	}
+	allow := corsAllowHeaders
+	if req := r.Header.Get("Access-Control-Request-Headers"); req != "" {
+		// Mcp-Param-* headers carry tool arguments (x-mcp-header); echo the
+		// requested names, which are only names.
+		allow += ", " + req
+	}
+	h.Set("Access-Control-Allow-Methods", corsAllowMethods)
+	h.Set("Access-Control-Allow-Headers", allow)
+	h.Set("Access-Control-Max-Age", "600")
+	w.WriteHeader(http.StatusNoContent)
+	return true
 }
 
 func (g *originGuard) hostOK(r *http.Request) bool {
