@@ -239,7 +239,6 @@ func (a *API) newMCPServer() *server.MCPServer {
 	hooks := &server.Hooks{}
 	opts := []server.ServerOption{
 		server.WithToolCapabilities(true),
-		server.WithInputSchemaValidation(),
 		server.WithRecovery(),
 		server.WithHooks(hooks),
 		server.WithInstructions(a.instructions()),

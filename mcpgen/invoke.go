@@ -113,6 +113,8 @@ type Invoker struct {
 	logger      *slog.Logger
 	userAgent   string
 	onResult    func(ctx context.Context, t *Tool, r *Result)
+	// validators caches compiled input schemas (*Tool → *argValidator).
+	validators sync.Map
 	// opBases caches the resolved base of operations that have their own
 	// servers (*openapi.Operation → opBase).
 	opBases sync.Map
@@ -291,6 +293,9 @@ func (inv *Invoker) call(ctx context.Context, t *Tool, args map[string]any) *Res
 			fe := &ForbiddenError{Err: err}
 			return errorResult(0, fe, fe.Error())
 		}
+	}
+	if argErr := inv.validateArguments(ctx, t, args); argErr != nil {
+		return errorResult(0, argErr, "invalid arguments: "+argErr.Message+". Fix the arguments and call the tool again.")
 	}
 	callCtx, cancel := context.WithTimeout(ctx, inv.timeout)
 	defer cancel()
