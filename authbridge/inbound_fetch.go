@@ -31,6 +31,14 @@ func defaultHTTPClient() *http.Client {
 	}
 }
 
+// noRedirects returns a copy of c that never follows redirects; the
+// redirect response is returned as is, and fails as a non-200 answer.
+func noRedirects(c *http.Client) *http.Client {
+	out := *c
+	out.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	return &out
+}
+
 // statusError is a non-2xx answer from an authorization server endpoint.
 type statusError struct {
 	Method string

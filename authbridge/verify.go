@@ -27,8 +27,11 @@ type VerifierOptions struct {
 	// Config is the API's auth section.
 	Config Config
 	// HTTPClient fetches metadata and JWKS and calls introspection
-	// endpoints. Nil means a client with a 10s timeout that follows no
-	// redirects. Production callers should pass a client with an SSRF-safe
+	// endpoints. Nil means a client with a 10s timeout. Redirects are
+	// never followed, whatever the client's CheckRedirect: a redirected
+	// introspection request would resend the token and the client
+	// credentials, a redirected JWKS fetch would let another server supply
+	// the keys. Production callers should pass a client with an SSRF-safe
 	// dialer.
 	HTTPClient *http.Client
 	// Logger receives diagnostics; tokens are never logged. Nil discards.
@@ -108,6 +111,8 @@ func NewVerifier(ctx context.Context, opts VerifierOptions) (*Verifier, error) {
 func (o VerifierOptions) withDefaults() VerifierOptions {
 	if o.HTTPClient == nil {
 		o.HTTPClient = defaultHTTPClient()
+	} else {
+		o.HTTPClient = noRedirects(o.HTTPClient)
 	}
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.DiscardHandler)

@@ -46,6 +46,8 @@ type API struct {
 	splicedLists atomic.Int64
 	// metrics holds the API's resolved metric children.
 	metrics *apiMetrics
+	// inflight lets callers cancel their own requests, and only those.
+	inflight inflight
 }
 
 // snapshot is the immutable product of one successful build of an API's

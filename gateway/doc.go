@@ -7,8 +7,10 @@
 //
 //	recover → request id → access log → metrics (requests, durations,
 //	  refusals of the auth stages) → Host/Origin check → body limit
-//	  → bearer verification (401 + WWW-Authenticate) → rate limit (tools/call)
-//	  → scope pre-check for tools/call (403 insufficient_scope step-up)
+//	  (size and read time) → bearer verification (401 + WWW-Authenticate)
+//	  → rate limit (tools/call) → scope pre-check for tools/call
+//	  (403 insufficient_scope step-up) → cancellation scoped to the caller
+//	  (notifications/cancelled is answered here, see cancel.go)
 //	  → mcp-go StreamableHTTPServer (stateless, both protocol eras)
 //	  → tool handler (policy re-check, credentials, upstream call)
 //

@@ -267,6 +267,7 @@ func (a *API) chain() http.Handler {
 		rewindBody(r)
 		a.stream.ServeHTTP(w, r)
 	})
+	h = a.inflight.wrap(h)
 	if a.verifier != nil {
 		h = a.precheck(h)
 		if a.limiter != nil {
@@ -279,7 +280,7 @@ func (a *API) chain() http.Handler {
 			Logger:              a.log,
 		})(h)
 	}
-	h = readBody(a.gw.cfg.MaxBodyBytes, h)
+	h = readBody(a.gw.cfg.MaxBodyBytes, bodyReadTimeout, h)
 	h = noBuffering(h)
 	h = newOriginGuard(a.gw.cfg.PublicURL, a.gw.cfg.AllowedOrigins, a.gw.cfg.ListenIsLoopback()).wrap(h)
 	return a.metrics.instrument(h)
