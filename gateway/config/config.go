@@ -77,6 +77,9 @@ type Config struct {
 	MetricsListen string `json:"metricsListen,omitempty"`
 	// APIs are the REST APIs to serve; at least one.
 	APIs []API `json:"apis"`
+
+	// publicURLDefaulted records that PublicURL was derived from Listen.
+	publicURLDefaulted bool
 }
 
 // API is one REST API served as one MCP endpoint.
@@ -220,6 +223,9 @@ func (c *Config) ResolvePaths(dir string) {
 			a.PolicyFile = joinPath(dir, a.PolicyFile)
 		}
 	}
+	if c.SpecCacheDir() != "" && !isAbs(c.CacheDir) {
+		c.CacheDir = joinPath(dir, c.CacheDir)
+	}
 }
 
 // ApplyDefaults fills zero values with defaults.
@@ -229,6 +235,7 @@ func (c *Config) ApplyDefaults() {
 	}
 	if c.PublicURL == "" {
 		c.PublicURL = "http://" + c.Listen
+		c.publicURLDefaulted = true
 	}
 	c.PublicURL = strings.TrimRight(c.PublicURL, "/")
 	if c.MaxBodyBytes == 0 {
@@ -249,12 +256,23 @@ func (c *Config) ApplyDefaults() {
 }
 
 // SpecCacheDir returns the directory for compiled specs, or "" when the
-// cache is off.
+// cache is off. YAML's unquoted off and false decode as "false", so that
+// value disables the cache too.
 func (c *Config) SpecCacheDir() string {
-	if c.CacheDir == CacheOff {
+	if c.CacheDir == CacheOff || c.CacheDir == "false" {
 		return ""
 	}
 	return c.CacheDir
+}
+
+// anyAuth reports whether any API is protected.
+func (c *Config) anyAuth() bool {
+	for _, a := range c.APIs {
+		if a.Auth != nil {
+			return true
+		}
+	}
+	return false
 }
 
 // CacheOff is the [Config.CacheDir] value that disables the spec cache.
@@ -279,8 +297,10 @@ func (c *Config) Validate() error {
 		p.add("publicURL", "must be an absolute http(s) URL, got %q", c.PublicURL)
 	case pub.RawQuery != "" || pub.Fragment != "":
 		p.add("publicURL", "must not have a query or fragment")
-	case pub.Scheme == "http" && !loopback.Host(pub.Hostname()):
-		p.add("publicURL", "must be https (http is accepted only for loopback addresses), got %q", c.PublicURL)
+	case c.publicURLDefaulted && !c.ListenIsLoopback() && c.anyAuth():
+		p.add("publicURL", "required when listen (%s) is not a loopback address: set the https URL clients use (publicURL, --public-url or REST2MCP_PUBLIC_URL)", c.Listen)
+	case pub.Scheme == "http" && !loopback.Host(pub.Hostname()) && c.anyAuth():
+		p.add("publicURL", "must be https when APIs are protected (http is accepted only for loopback addresses), got %q", c.PublicURL)
 	}
 	for i, o := range c.AllowedOrigins {
 		u, err := url.Parse(o)

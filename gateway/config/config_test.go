@@ -51,7 +51,6 @@ apis:
   - {name: ok, spec: s.yaml}`,
 			want: []string{
 				`listen: must be host:port, got "nope"`,
-				`publicURL: must be https (http is accepted only for loopback addresses), got "http://gw.example.com"`,
 				`allowedOrigins[0]: must be an origin like https://app.example.com, got "app.example.com"`,
 				`apis[0].name: must match ^[a-z0-9][a-z0-9-]{0,62}$ (it becomes the path /mcp/<name>), got "Bad_Name"`,
 				`apis[0].spec: required (file path or http(s) URL)`,
@@ -61,6 +60,29 @@ apis:
 				`apis[2].name: duplicate API name "ok"`,
 				`apis[2].auth: required: the listener nope is not loopback, so every API must be protected (add an auth section, or set insecureNoAuth: true for a trusted network only)`,
 			},
+		},
+		{
+			name: "protected API on a public listener needs an https publicURL",
+			yaml: `listen: 0.0.0.0:8080
+apis: [{name: p, spec: p.yaml, auth: {issuers: [{issuer: "https://as.example.com"}]}}]`,
+			want: []string{
+				"publicURL: required when listen (0.0.0.0:8080) is not a loopback address: set the https URL clients use (publicURL, --public-url or REST2MCP_PUBLIC_URL)",
+				`apis[0].auth: resource: must be https (http only for loopback), got "http://0.0.0.0:8080/mcp/p"`,
+			},
+		},
+		{
+			name: "http publicURL only for loopback when protected",
+			yaml: `listen: 0.0.0.0:8080
+publicURL: http://gw.example.com
+apis: [{name: p, spec: p.yaml, auth: {issuers: [{issuer: "https://as.example.com"}]}}]`,
+			want: []string{
+				`publicURL: must be https when APIs are protected (http is accepted only for loopback addresses), got "http://gw.example.com"`,
+				`apis[0].auth: resource: must be https (http only for loopback), got "http://gw.example.com/mcp/p"`,
+			},
+		},
+		{
+			name: "http publicURL for an unprotected trusted network",
+			yaml: "listen: 0.0.0.0:8080\npublicURL: http://svc.internal:8080\ninsecureNoAuth: true\napis: [{name: p, spec: p.yaml}]",
 		},
 		{
 			name: "exchange without inbound auth",
