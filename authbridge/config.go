@@ -87,6 +87,11 @@ type IntrospectionConfig struct {
 	// CacheTTL bounds how long an active result is cached (never beyond the
 	// token's exp). Zero means 60s; at most 10m.
 	CacheTTL Duration `json:"cacheTTL,omitempty"`
+	// AllowMissingAudience accepts introspection answers without "aud".
+	// By default they are rejected, since nothing then shows the token was
+	// issued for this resource; set it only for an authorization server
+	// that issues tokens for this resource alone.
+	AllowMissingAudience bool `json:"allowMissingAudience,omitempty"`
 }
 
 // RateLimitConfig limits tool calls per caller (issuer and subject).

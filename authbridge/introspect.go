@@ -141,6 +141,12 @@ func (is *issuer) evaluateIntrospection(resp map[string]any) (*Principal, error)
 	if tt, ok := resp["token_type"].(string); ok && isNonAccessTokenType(tt) {
 		return nil, invalid(reasonTokenType)
 	}
+	// MCP requires proof that the token was issued for this resource: an
+	// answer without "aud" proves nothing, unless the operator says the
+	// authorization server only issues tokens for this resource.
+	if _, ok := resp["aud"]; !ok && !is.cfg.Introspection.AllowMissingAudience {
+		return nil, invalid(reasonAudience)
+	}
 	return is.principal("", resp, false)
 }
 

@@ -77,7 +77,7 @@ func TestIntrospectionCacheBoundedByExpiry(t *testing.T) {
 	ic.Introspection = introspectionFor(as, "")
 	ic.Introspection.CacheTTL = Duration(5 * time.Minute)
 	v := newTestVerifier(t, clk, Config{Issuers: []IssuerConfig{ic}}, nil)
-	as.AddOpaqueToken("short", map[string]any{"sub": "u", "exp": clk.Now().Add(20 * time.Second).Unix()})
+	as.AddOpaqueToken("short", map[string]any{"aud": testResource, "sub": "u", "exp": clk.Now().Add(20 * time.Second).Unix()})
 	if _, err := v.Verify(t.Context(), "short"); err != nil {
 		t.Fatal(err)
 	}
@@ -106,7 +106,7 @@ func TestIntrospectionNegativeCache(t *testing.T) {
 		t.Errorf("introspection calls = %d, want 1", got)
 	}
 	clk.Advance(negativeIntrospectionTTL)
-	as.AddOpaqueToken("unknown", map[string]any{"sub": "u"})
+	as.AddOpaqueToken("unknown", map[string]any{"aud": testResource, "sub": "u"})
 	if _, err := v.Verify(t.Context(), "unknown"); err != nil {
 		t.Fatalf("after negative TTL: %v", err)
 	}
@@ -118,7 +118,7 @@ func TestIntrospectionConcurrentCallsShareOneRequest(t *testing.T) {
 	ic := issuerFor(as)
 	ic.Introspection = introspectionFor(as, "")
 	v := newTestVerifier(t, clk, Config{Issuers: []IssuerConfig{ic}}, nil)
-	as.AddOpaqueToken("shared", map[string]any{"sub": "u"})
+	as.AddOpaqueToken("shared", map[string]any{"aud": testResource, "sub": "u"})
 	var wg sync.WaitGroup
 	for range 50 {
 		wg.Go(func() {
@@ -136,12 +136,13 @@ func TestIntrospectionConcurrentCallsShareOneRequest(t *testing.T) {
 func TestIntrospectionFailures(t *testing.T) {
 	clk := newFakeClock()
 	as := newAS(t, clk, nil)
-	as.AddOpaqueToken("good", map[string]any{"sub": "u"})
-	as.AddOpaqueToken("foreign-iss", map[string]any{"sub": "u", "iss": "https://other.example"})
-	as.AddOpaqueToken("expired", map[string]any{"sub": "u", "exp": clk.Now().Add(-time.Hour).Unix()})
-	as.AddOpaqueToken("future", map[string]any{"sub": "u", "nbf": clk.Now().Add(time.Hour).Unix()})
+	as.AddOpaqueToken("good", map[string]any{"aud": testResource, "sub": "u"})
+	as.AddOpaqueToken("foreign-iss", map[string]any{"aud": testResource, "sub": "u", "iss": "https://other.example"})
+	as.AddOpaqueToken("expired", map[string]any{"aud": testResource, "sub": "u", "exp": clk.Now().Add(-time.Hour).Unix()})
+	as.AddOpaqueToken("future", map[string]any{"aud": testResource, "sub": "u", "nbf": clk.Now().Add(time.Hour).Unix()})
 	as.AddOpaqueToken("trailing-slash-aud", map[string]any{"sub": "u", "aud": testResource + "/"})
 	as.AddOpaqueToken("active-string", map[string]any{"active": "true"})
+	as.AddOpaqueToken("no-aud", map[string]any{"sub": "u"})
 
 	tests := []struct {
 		name  string
@@ -155,6 +156,9 @@ func TestIntrospectionFailures(t *testing.T) {
 		{name: "expired", token: "expired", want: reasonExpired},
 		{name: "not yet valid", token: "future", want: reasonNotYetValid},
 		{name: "active as a string is not active", token: "active-string", want: reasonInactive},
+		{name: "no audience proves nothing", token: "no-aud", want: reasonAudience},
+		{name: "no audience allowed by the operator", token: "no-aud",
+			edit: func(c *IntrospectionConfig) { c.AllowMissingAudience = true }},
 		{name: "wrong client secret", token: "good", want: "unavailable",
 			edit: func(c *IntrospectionConfig) { c.ClientSecret = Secret{Value: "wrong"} }},
 		{name: "explicit URL", token: "good", edit: func(c *IntrospectionConfig) { c.URL = as.IntrospectionURL() }},
@@ -201,7 +205,7 @@ func TestIntrospectionDownIs503(t *testing.T) {
 	}
 	// Failures are not cached: recovery is immediate.
 	as.SetFailing(oidctest.EndpointIntrospection, 0)
-	as.AddOpaqueToken("opaque", map[string]any{"sub": "u"})
+	as.AddOpaqueToken("opaque", map[string]any{"aud": testResource, "sub": "u"})
 	if rec := serve(protect(v, "s"), bearerRequest("opaque")); rec.Code != http.StatusOK {
 		t.Fatalf("after recovery: %d %s", rec.Code, rec.Body)
 	}

@@ -42,7 +42,7 @@ func newAttackEnv(t *testing.T) *attackEnv {
 	}
 	e.as.AddOpaqueToken("opaque-inactive", map[string]any{"active": false})
 	e.as.AddOpaqueToken("opaque-other-aud", map[string]any{"sub": "u", "aud": "https://gw.example.com/mcp/orders", "scope": "pets:read"})
-	e.as.AddOpaqueToken("opaque-refresh", map[string]any{"sub": "u", "token_type": "refresh_token"})
+	e.as.AddOpaqueToken("opaque-refresh", map[string]any{"aud": testResource, "sub": "u", "token_type": "refresh_token"})
 	return e
 }
 

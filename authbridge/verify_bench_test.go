@@ -16,7 +16,7 @@ func BenchmarkVerify(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	as.AddOpaqueToken("opaque", map[string]any{"sub": "u"})
+	as.AddOpaqueToken("opaque", map[string]any{"aud": testResource, "sub": "u"})
 	for _, bc := range []struct{ name, token string }{
 		{"RS256", as.Mint(b, as.AccessClaims(testResource, "a b"))},
 		{"ES256", as.Mint(b, as.AccessClaims(testResource, "a b"), oidctest.WithAlg("ES256"))},

@@ -33,19 +33,37 @@ func (e *BlockedError) Error() string {
 	return fmt.Sprintf("connection to %s refused: address not allowed for outbound requests (SSRF protection)", e.Addr)
 }
 
-var cgnat = netip.MustParsePrefix("100.64.0.0/10")
+var (
+	cgnat = netip.MustParsePrefix("100.64.0.0/10")
+	// nat64 prefixes embed an IPv4 address in their last 32 bits
+	// (RFC 6052 well-known and local-use prefixes).
+	nat64 = []netip.Prefix{netip.MustParsePrefix("64:ff9b::/96"), netip.MustParsePrefix("64:ff9b:1::/48")}
+	// metadata lists cloud metadata addresses outside link-local ranges.
+	metadata = map[netip.Addr]bool{
+		netip.MustParseAddr("fd00:ec2::254"):   true, // AWS IPv6
+		netip.MustParseAddr("100.100.100.200"): true, // Alibaba Cloud
+	}
+)
 
 // Allowed reports whether a connection to ip is allowed under p.
 func (p Policy) Allowed(ip netip.Addr) bool {
 	ip = ip.Unmap()
+	for _, pre := range nat64 {
+		if pre.Contains(ip) {
+			b := ip.As16()
+			if !p.Allowed(netip.AddrFrom4([4]byte{b[12], b[13], b[14], b[15]})) {
+				return false
+			}
+		}
+	}
+	if metadata[ip] {
+		return false
+	}
 	switch {
 	case !ip.IsValid(), ip.IsUnspecified(), ip.IsLinkLocalUnicast(), ip.IsLinkLocalMulticast(),
 		ip.IsInterfaceLocalMulticast(), ip.IsMulticast():
 		// Link-local covers 169.254.169.254 (AWS, GCP, Azure metadata) and
-		// fe80::/10; fd00:ec2::254 (AWS IPv6 metadata) is unique-local and
-		// caught below only with BlockPrivate, so name it explicitly.
-		return false
-	case ip == netip.MustParseAddr("fd00:ec2::254"):
+		// fe80::/10; other metadata addresses are listed in metadata.
 		return false
 	case ip.IsLoopback():
 		return !p.BlockLoopback
@@ -68,7 +86,9 @@ func (p Policy) Control(_, address string, _ syscall.RawConn) error {
 }
 
 // Transport returns an http.Transport (a clone of the default one) whose
-// dialer enforces p.
+// dialer enforces p. It keeps the default transport's HTTP(S)_PROXY
+// support: with a proxy configured, the check applies to the connection to
+// the proxy, and the proxy's own egress rules must do the rest.
 func (p Policy) Transport() *http.Transport {
 	tr := http.DefaultTransport.(*http.Transport).Clone()
 	d := &net.Dialer{Timeout: 10 * time.Second, KeepAlive: 30 * time.Second, Control: p.Control}

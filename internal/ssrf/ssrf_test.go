@@ -28,6 +28,10 @@ func TestAllowed(t *testing.T) {
 		{"127.0.0.1", true, false},
 		{"::1", true, false},
 		{"2606:4700::1111", true, true},
+		{"100.100.100.200", false, false},
+		{"64:ff9b::a9fe:a9fe", false, false},
+		{"64:ff9b::5db8:d822", true, true},
+		{"64:ff9b::a00:1", true, false},
 	}
 	strict := Policy{BlockPrivate: true, BlockLoopback: true}
 	for _, tc := range tests {
