@@ -58,8 +58,18 @@ func (e *encodedTools) build(tools []*mcpgen.Tool) {
 }
 
 // join returns the JSON array of the tools for which keep is true (all
-// when keep is nil).
+// when keep is nil). size is the capacity to allocate; zero means measure
+// the kept tools first, so that a caller who may see few tools of a large
+// API does not cost a buffer the size of the whole list.
 func (e *encodedTools) join(keep func(name string) bool, size int) []byte {
+	if size == 0 {
+		size = 2
+		for i, b := range e.one {
+			if b != nil && (keep == nil || keep(e.names[i])) {
+				size += len(b) + 1
+			}
+		}
+	}
 	buf := make([]byte, 0, size)
 	buf = append(buf, '[')
 	first := true
@@ -98,7 +108,7 @@ func (a *API) fastToolsList(w http.ResponseWriter, r *http.Request) bool {
 	tools := snap.encoded.all
 	if snap.policy != nil && snap.policy.Visibility() == policies.VisibilityGranted {
 		subj := subjectFrom(r.Context())
-		tools = snap.encoded.join(func(name string) bool { return snap.policy.Decide(name, subj).Allow }, len(snap.encoded.all))
+		tools = snap.encoded.join(func(name string) bool { return snap.policy.Decide(name, subj).Allow }, 0)
 	}
 	rec := newRecorder()
 	a.stream.ServeHTTP(rec, r.WithContext(context.WithValue(r.Context(), spliceKey{}, true)))
