@@ -68,6 +68,12 @@ type snapshot struct {
 // Name returns the API name (the last path segment of its endpoint).
 func (a *API) Name() string { return a.name }
 
+// Spec returns where the API's OpenAPI document comes from.
+func (a *API) Spec() string { return a.cfg.Spec }
+
+// Protected reports whether callers must present an access token.
+func (a *API) Protected() bool { return a.verifier != nil }
+
 // ResourceURL returns the protected resource identifier of the API.
 func (a *API) ResourceURL() string { return a.resource }
 

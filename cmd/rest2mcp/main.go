@@ -17,16 +17,30 @@ package main
 import (
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"log/slog"
 	"os"
 	"os/signal"
+	"runtime/debug"
 	"syscall"
 )
 
 // version is set at build time with -ldflags "-X main.version=…".
 var version = "dev"
+
+// buildVersion is the -ldflags version, or the module version recorded by
+// "go install …@version", or "dev".
+func buildVersion() string {
+	if version != "dev" {
+		return version
+	}
+	if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" && bi.Main.Version != "(devel)" {
+		return bi.Main.Version
+	}
+	return version
+}
 
 // exitError carries a process exit code through command functions.
 type exitError struct{ code int }
@@ -84,13 +98,26 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, lookupEnv
 	case "healthcheck":
 		return cmdHealthcheck(ctx, rest, stderr)
 	case "version", "--version", "-v":
-		fmt.Fprintln(stdout, "rest2mcp", version)
+		fmt.Fprintln(stdout, "rest2mcp", buildVersion())
 		return nil
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil
 	}
 	fmt.Fprintf(stderr, "rest2mcp: unknown command %q\n\n%s", cmd, usage)
+	return exitError{2}
+}
+
+// parseFlags parses a subcommand's flags: -h and --help print its usage
+// and exit 0, other mistakes exit 2 (the flag package has printed why).
+func parseFlags(fs *flag.FlagSet, args []string) error {
+	err := fs.Parse(args)
+	switch {
+	case err == nil:
+		return nil
+	case errors.Is(err, flag.ErrHelp):
+		return exitError{0}
+	}
 	return exitError{2}
 }
 

@@ -134,13 +134,18 @@ func TestPolicyExplain(t *testing.T) {
 }
 
 func TestUsageErrors(t *testing.T) {
-	for _, args := range [][]string{{}, {"frobnicate"}, {"tools"}, {"policy"}} {
+	for _, args := range [][]string{{}, {"frobnicate"}, {"tools"}, {"tools", "spec.yaml"}, {"serve", "spec.yaml"}, {"policy"}, {"policy", "explian"}} {
 		if _, _, code := runCLI(t, args...); code != 2 {
 			t.Errorf("%q: exit %d, want 2", args, code)
 		}
 	}
 	if _, errOut, code := runCLI(t, "serve"); code != 1 || !strings.Contains(errOut, "--config") {
 		t.Errorf("serve without input: exit %d: %s", code, errOut)
+	}
+	for _, args := range [][]string{{"tools", "-h"}, {"serve", "--help"}, {"validate", "-h"}} {
+		if _, _, code := runCLI(t, args...); code != 0 {
+			t.Errorf("%q: exit %d, want 0", args, code)
+		}
 	}
 	if out, _, code := runCLI(t, "version"); code != 0 || !strings.HasPrefix(out, "rest2mcp ") {
 		t.Errorf("version: %d %q", code, out)

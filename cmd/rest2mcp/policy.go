@@ -17,6 +17,9 @@ import (
 // decided.
 func cmdPolicy(ctx context.Context, args []string, stdout, stderr io.Writer, lookupEnv func(string) (string, bool)) error {
 	if len(args) == 0 || args[0] != "explain" {
+		if len(args) > 0 {
+			fmt.Fprintf(stderr, "rest2mcp policy: unknown subcommand %q\n", args[0])
+		}
 		fmt.Fprintln(stderr, "usage: rest2mcp policy explain --config F --api A [--scopes \"a b\"] [--claims JSON]")
 		return exitError{2}
 	}
@@ -27,8 +30,8 @@ func cmdPolicy(ctx context.Context, args []string, stdout, stderr io.Writer, loo
 	scopes := fs.String("scopes", "", "granted scopes, space-separated")
 	claimsJSON := fs.String("claims", "", "token claims as a JSON object (for CEL conditions)")
 	subject := fs.String("subject", "someone", "subject to evaluate as")
-	if err := fs.Parse(args[1:]); err != nil {
-		return exitError{2}
+	if err := parseFlags(fs, args[1:]); err != nil {
+		return err
 	}
 	if *cfgPath == "" {
 		fmt.Fprintln(stderr, "rest2mcp policy explain: --config is required")

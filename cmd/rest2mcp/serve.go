@@ -63,17 +63,23 @@ func cmdServe(ctx context.Context, args []string, stderr io.Writer, lookupEnv fu
 	fs.SetOutput(stderr)
 	var f serveFlags
 	f.register(fs)
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		fmt.Fprintf(stderr, "rest2mcp serve: unexpected argument %q (did you mean --spec %s?)\n", fs.Arg(0), fs.Arg(0))
 		return exitError{2}
 	}
 	cfg, err := f.buildConfig(ctx, lookupEnv)
 	if err != nil {
 		return err
 	}
-	return serve(ctx, cfg, f, stderr, lookupEnv)
+	return serve(ctx, cfg, f, stderr, lookupEnv, nil)
 }
 
-func serve(ctx context.Context, cfg *config.Config, f serveFlags, stderr io.Writer, lookupEnv func(string) (string, bool)) error {
+// serve builds the gateway and runs it until ctx ends. ready, when set, is
+// called once the listener is bound.
+func serve(ctx context.Context, cfg *config.Config, f serveFlags, stderr io.Writer, lookupEnv func(string) (string, bool), ready func(net.Addr)) error {
 	log, err := newLogger(stderr, f.logLevel, f.logFormat)
 	if err != nil {
 		return err
@@ -81,20 +87,22 @@ func serve(ctx context.Context, cfg *config.Config, f serveFlags, stderr io.Writ
 	if err := cfg.Validate(); err != nil {
 		return err
 	}
-	for _, a := range cfg.APIs {
-		if a.Auth == nil {
-			log.Warn("API served WITHOUT authorization", "api", a.Name, "listen", cfg.Listen)
-		}
-	}
 	g, err := gateway.New(ctx, gateway.Options{Config: cfg, Logger: log, LookupEnv: lookupEnv, Version: version})
 	if err != nil {
 		return err
 	}
 	for _, a := range g.APIs() {
-		log.Info("serving", "api", a.Name(), "endpoint", a.ResourceURL(), "tools", len(a.Tools()), "diagnostics", len(a.Diagnostics()))
+		attrs := []any{"api", a.Name(), "endpoint", a.ResourceURL(), "tools", len(a.Tools())}
+		if n := len(a.Diagnostics()); n > 0 {
+			attrs = append(attrs, "spec_diagnostics", n, "details", "rest2mcp validate --spec "+a.Spec())
+		}
+		log.Info("serving", attrs...)
+		if !a.Protected() {
+			log.Warn("API served WITHOUT authorization", "api", a.Name(), "listen", cfg.Listen)
+		}
 	}
 	go reloadOnHangup(ctx, g, log)
-	return g.Run(ctx, nil)
+	return g.Run(ctx, ready)
 }
 
 // reloadOnHangup rebuilds every API's specs and policies on SIGHUP. A
@@ -236,8 +244,8 @@ func cmdDemo(ctx context.Context, args []string, stderr io.Writer, lookupEnv fun
 	fs.StringVar(&f.listen, "listen", config.DefaultListen, "listen address (loopback)")
 	fs.StringVar(&f.logLevel, "log-level", "info", "debug, info, warn or error")
 	fs.StringVar(&f.logFormat, "log-format", "text", "text or json")
-	if err := fs.Parse(args); err != nil {
-		return exitError{2}
+	if err := parseFlags(fs, args); err != nil {
+		return err
 	}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -261,10 +269,21 @@ func cmdDemo(ctx context.Context, args []string, stderr io.Writer, lookupEnv fun
 		APIs:   []config.API{{Name: "petstore", Spec: spec, Upstream: "http://" + ln.Addr().String() + "/v1"}},
 	}
 	cfg.ApplyDefaults()
-	fmt.Fprintf(stderr, "rest2mcp demo: Petstore tools at %s (demo upstream on %s)\n", cfg.ResourceURL("petstore"), ln.Addr())
-	fmt.Fprintf(stderr, "  try: curl -s %s -H 'Content-Type: application/json' -H 'Accept: application/json, text/event-stream' \\\n", cfg.ResourceURL("petstore"))
-	fmt.Fprintf(stderr, "         -d '{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"initialize\",\"params\":{\"protocolVersion\":\"2025-11-25\",\"capabilities\":{},\"clientInfo\":{\"name\":\"curl\",\"version\":\"1\"}}}'\n")
-	return serve(ctx, cfg, f, stderr, lookupEnv)
+	banner := func(net.Addr) {
+		u := cfg.ResourceURL("petstore")
+		fmt.Fprintf(stderr, "\nrest2mcp demo: Petstore tools at %s (demo upstream on %s)\n", u, ln.Addr())
+		fmt.Fprintf(stderr, "  list the tools:  curl -s %s -H 'Content-Type: application/json' -H 'Accept: application/json, text/event-stream' \\\n", u)
+		fmt.Fprintf(stderr, "                     -H 'Mcp-Protocol-Version: 2025-11-25' -d '{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"tools/list\"}'\n")
+		fmt.Fprintf(stderr, "  call one:        ... -d '{\"jsonrpc\":\"2.0\",\"id\":2,\"method\":\"tools/call\",\"params\":{\"name\":\"getPet\",\"arguments\":{\"petId\":1}}}'\n")
+		fmt.Fprintf(stderr, "  or point an MCP client (VS Code: examples/vscode/) at %s\n\n", u)
+	}
+	if err := serve(ctx, cfg, f, stderr, lookupEnv, banner); err != nil {
+		if strings.Contains(err.Error(), "address already in use") {
+			return fmt.Errorf("%w (another process uses %s; pick another with --listen 127.0.0.1:PORT)", err, cfg.Listen)
+		}
+		return err
+	}
+	return nil
 }
 
 // cmdHealthcheck probes /healthz of a running gateway (for HEALTHCHECK in
@@ -273,8 +292,8 @@ func cmdHealthcheck(ctx context.Context, args []string, stderr io.Writer) error 
 	fs := flag.NewFlagSet("healthcheck", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	u := fs.String("url", "http://127.0.0.1:8080/healthz", "health URL")
-	if err := fs.Parse(args); err != nil {
-		return exitError{2}
+	if err := parseFlags(fs, args); err != nil {
+		return err
 	}
 	ctx, cancel := context.WithTimeout(ctx, 3*time.Second)
 	defer cancel()

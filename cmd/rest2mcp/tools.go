@@ -26,7 +26,11 @@ func cmdTools(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	var tags, ops multiFlag
 	fs.Var(&tags, "tag", "only operations with this tag (repeatable)")
 	fs.Var(&ops, "operation", "only this operationId (repeatable)")
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		fmt.Fprintf(stderr, "rest2mcp tools: unexpected argument %q (did you mean --spec %s?)\n", fs.Arg(0), fs.Arg(0))
 		return exitError{2}
 	}
 	if *spec == "" {
@@ -64,8 +68,8 @@ func cmdTools(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 			warns++
 		}
 	}
-	fmt.Fprintf(stderr, "%d tools from %d operations (%d errors, %d warnings in the spec; run `rest2mcp validate --spec %s` for details)\n",
-		len(tools), len(doc.Operations), errs, warns, *spec)
+	fmt.Fprintf(stderr, "%d tools from %d operations (%s, %s in the spec; run `rest2mcp validate --spec %s` for details)\n",
+		len(tools), len(doc.Operations), plural(errs, "error"), plural(warns, "warning"), *spec)
 	return nil
 }
 
@@ -98,4 +102,12 @@ func firstLine(s string, n int) string {
 		s = string(r[:n-1]) + "…"
 	}
 	return s
+}
+
+// plural formats a count with its noun ("1 error", "2 errors").
+func plural(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return fmt.Sprintf("%d %ss", n, noun)
 }

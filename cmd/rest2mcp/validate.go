@@ -19,8 +19,8 @@ func cmdValidate(ctx context.Context, args []string, stdout, stderr io.Writer, l
 	cfgPath := fs.String("config", "", "configuration file")
 	spec := fs.String("spec", "", "a single OpenAPI document")
 	printCfg := fs.Bool("print", false, "print the effective configuration (secrets redacted)")
-	if err := fs.Parse(args); err != nil {
-		return exitError{2}
+	if err := parseFlags(fs, args); err != nil {
+		return err
 	}
 	var cfg *config.Config
 	switch {
@@ -32,7 +32,7 @@ func cmdValidate(ctx context.Context, args []string, stdout, stderr io.Writer, l
 		}
 		cfg = c
 	case *spec != "" && *cfgPath == "":
-		cfg = &config.Config{APIs: []config.API{{Name: "api", Spec: *spec}}}
+		cfg = &config.Config{APIs: []config.API{{Name: "spec", Spec: *spec}}}
 		cfg.ApplyDefaults()
 	default:
 		fmt.Fprintln(stderr, "rest2mcp validate: give exactly one of --config or --spec")
