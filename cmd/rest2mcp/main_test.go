@@ -17,8 +17,14 @@ const petstore = "../../examples/petstore/openapi.yaml"
 // code.
 func runCLI(t *testing.T, args ...string) (string, string, int) {
 	t.Helper()
+	return runCLIEnv(t, nil, args...)
+}
+
+// runCLIEnv is runCLI with an environment.
+func runCLIEnv(t *testing.T, env map[string]string, args ...string) (string, string, int) {
+	t.Helper()
 	var out, errb bytes.Buffer
-	err := run(context.Background(), args, &out, &errb, func(string) (string, bool) { return "", false })
+	err := run(context.Background(), args, &out, &errb, func(k string) (string, bool) { v, ok := env[k]; return v, ok })
 	code := 0
 	var ee exitError
 	switch {
@@ -72,23 +78,26 @@ func TestValidate(t *testing.T) {
 	if err := os.WriteFile(cfg, []byte("listen: 0.0.0.0:80\napis: [{name: Bad, spec: x.yaml}]\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
+	entraEnv := map[string]string{"ENTRA_CLIENT_SECRET": "s"}
 	tests := []struct {
 		name string
+		env  map[string]string
 		args []string
 		code int
 		want []string
 	}{
-		{"good spec", []string{"validate", "--spec", petstore}, 0, []string{"4 tools from 4 operations", "ok"}},
-		{"good config", []string{"validate", "--config", "../../examples/petstore/rest2mcp.yaml"}, 0, []string{"api petstore"}},
-		{"IdP config", []string{"validate", "--config", "../../examples/entra/rest2mcp.yaml"}, 0, []string{"api petstore"}},
-		{"config problems all listed", []string{"validate", "--config", cfg}, 1, []string{"apis[0].name", "apis[0].auth: required"}},
-		{"no input", []string{"validate"}, 2, nil},
-		{"not a spec", []string{"validate", "--spec", cfg}, 1, []string{"error"}},
-		{"broken operation located", []string{"validate", "--spec", broken}, 1, []string{"error", "/paths/~1a/get"}},
+		{"good spec", nil, []string{"validate", "--spec", petstore}, 0, []string{"4 tools from 4 operations", "ok"}},
+		{"good config", nil, []string{"validate", "--config", "../../examples/petstore/rest2mcp.yaml"}, 0, []string{"api petstore"}},
+		{"IdP config", entraEnv, []string{"validate", "--config", "../../examples/entra/rest2mcp.yaml"}, 0, []string{"api petstore", "warning auth"}},
+		{"missing secret", nil, []string{"validate", "--config", "../../examples/entra/rest2mcp.yaml"}, 1, []string{"error secrets upstreamAuth", "ENTRA_CLIENT_SECRET is not set"}},
+		{"config problems all listed", nil, []string{"validate", "--config", cfg}, 1, []string{"apis[0].name", "apis[0].auth: required"}},
+		{"no input", nil, []string{"validate"}, 2, nil},
+		{"not a spec", nil, []string{"validate", "--spec", cfg}, 1, []string{"error"}},
+		{"broken operation located", nil, []string{"validate", "--spec", broken}, 1, []string{"error", "/paths/~1a/get"}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			out, errOut, code := runCLI(t, tc.args...)
+			out, errOut, code := runCLIEnv(t, tc.env, tc.args...)
 			if code != tc.code {
 				t.Fatalf("exit %d, want %d\nstdout:\n%s\nstderr:\n%s", code, tc.code, out, errOut)
 			}

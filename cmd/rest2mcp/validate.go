@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 
+	"github.com/rest2mcp/rest2mcp/authbridge"
 	"github.com/rest2mcp/rest2mcp/gateway/config"
 )
 
@@ -53,7 +54,7 @@ func cmdValidate(ctx context.Context, args []string, stdout, stderr io.Writer, l
 		if a.Spec == "" {
 			continue
 		}
-		if !validateAPI(ctx, cfg, a, stdout) {
+		if !validateAPI(ctx, cfg, a, stdout) || !checkSecrets(ctx, a, stdout, lookupEnv) {
 			failed = true
 		}
 	}
@@ -89,5 +90,39 @@ func validateAPI(ctx context.Context, cfg *config.Config, a config.API, w io.Wri
 		}
 	}
 	fmt.Fprintf(w, "  %d tools from %d operations\n", len(o.tools), len(o.doc.Operations))
+	return ok
+}
+
+// checkSecrets resolves every secret an API names (environment variables,
+// files) the way serve will, and reports each one that is missing. It
+// prints nothing for an API without secrets.
+func checkSecrets(ctx context.Context, a config.API, w io.Writer, lookupEnv func(string) (string, bool)) bool {
+	ok := true
+	fail := func(where string, err error) {
+		fmt.Fprintf(w, "  error secrets %s: %v\n", where, err)
+		ok = false
+	}
+	if a.Auth != nil {
+		for i, is := range a.Auth.Issuers {
+			if is.Introspection == nil {
+				continue
+			}
+			if _, err := is.Introspection.ClientSecret.Resolve(lookupEnv); err != nil {
+				fail(fmt.Sprintf("auth.issuers[%d].introspection.clientSecret", i), err)
+			}
+		}
+	}
+	check := func(where string, ua *authbridge.UpstreamAuthConfig) {
+		if ua == nil {
+			return
+		}
+		if _, err := authbridge.NewCredentials(ctx, *ua, authbridge.CredentialsOptions{Name: a.Name, LookupEnv: lookupEnv}); err != nil {
+			fail(where, err)
+		}
+	}
+	check("upstreamAuth", a.UpstreamAuth)
+	for op, ua := range a.OperationUpstreamAuth {
+		check("operationUpstreamAuth["+op+"]", ua)
+	}
 	return ok
 }

@@ -148,9 +148,31 @@ func Parse(b []byte) (*Config, error) {
 		return nil, errors.New("empty configuration")
 	}
 	if err := yaml.UnmarshalStrict(b, &c); err != nil {
-		return nil, fmt.Errorf("decode: %w", err)
+		return nil, fmt.Errorf("decode: %w%s", err, locateField(b, err))
 	}
 	return &c, nil
+}
+
+var unknownFieldRE = regexp.MustCompile(`unknown field "([^"]+)"`)
+
+// locateField names the lines of an unknown field, since the YAML decoder
+// reports only its name.
+func locateField(b []byte, err error) string {
+	m := unknownFieldRE.FindStringSubmatch(err.Error())
+	if m == nil {
+		return ""
+	}
+	keyRE := regexp.MustCompile(`^[\s-]*"?` + regexp.QuoteMeta(m[1]) + `"?\s*:`)
+	var lines []string
+	for i, l := range strings.Split(string(b), "\n") {
+		if keyRE.MatchString(l) {
+			lines = append(lines, strconv.Itoa(i+1))
+		}
+	}
+	if len(lines) == 0 {
+		return ""
+	}
+	return " (line " + strings.Join(lines, ", ") + ")"
 }
 
 // EnvOverrides documents the environment variables that override fields.

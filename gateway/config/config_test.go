@@ -13,7 +13,7 @@ import (
 
 func TestParseIsStrict(t *testing.T) {
 	_, err := Parse([]byte("apis:\n  - name: x\n    spec: a.yaml\n    upstrem: http://x\n"))
-	if err == nil || !strings.Contains(err.Error(), "upstrem") {
+	if err == nil || !strings.Contains(err.Error(), "upstrem") || !strings.Contains(err.Error(), "(line 4)") {
 		t.Fatalf("want an unknown-field error naming upstrem, got %v", err)
 	}
 	if _, err := Parse([]byte("  \n")); err == nil {
