@@ -88,7 +88,7 @@ func (k *keySet) VerifySignature(ctx context.Context, jwt string) ([]byte, error
 }
 
 func (k *keySet) verify(ctx context.Context, jwt string) ([]byte, error) {
-	jws, err := jose.ParseSigned(jwt, asymmetricAlgs)
+	jws, err := jose.ParseSignedCompact(jwt, asymmetricAlgs)
 	if err != nil || len(jws.Signatures) != 1 {
 		return nil, invalid(reasonMalformed)
 	}

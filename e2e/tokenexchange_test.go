@@ -92,7 +92,7 @@ func (v *upstreamVerifier) verify(r *http.Request) (upstreamCall, error) {
 	if forwarded {
 		return call, fmt.Errorf("received the inbound MCP token itself (token passthrough)")
 	}
-	jws, err := jose.ParseSigned(token, []jose.SignatureAlgorithm{jose.RS256})
+	jws, err := jose.ParseSignedCompact(token, []jose.SignatureAlgorithm{jose.RS256})
 	if err != nil {
 		return call, fmt.Errorf("token is not an RS256 JWS: %w", err)
 	}

@@ -115,7 +115,7 @@ func (a *API) fastToolsList(w http.ResponseWriter, r *http.Request) bool {
 	body := rec.body.Bytes()
 	i := bytes.Index(body, emptyTools)
 	if rec.status != http.StatusOK || rec.header.Get("Content-Type") != "application/json" ||
-		i < 0 || bytes.Index(body[i+len(emptyTools):], emptyTools) >= 0 {
+		i < 0 || bytes.Contains(body[i+len(emptyTools):], emptyTools) {
 		return false
 	}
 	for k, v := range rec.header {

@@ -130,7 +130,6 @@ func sniffYAML(data []byte) (swagger, oas string) {
 type parseError struct {
 	err  error
 	line int
-	col  int
 }
 
 func (e *parseError) Error() string {

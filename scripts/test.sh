@@ -19,8 +19,9 @@ fi
 echo "== npm ci (e2e/testdata)"
 npm ci --prefix e2e/testdata --no-audit --no-fund --loglevel=error
 
-echo "== go vet"
+echo "== go vet, staticcheck"
 go vet ./...
+go run honnef.co/go/tools/cmd/staticcheck@v0.8.2 ./...
 
 echo "== go test -race -short"
 go test -race -short -count=1 -timeout 15m ./...

@@ -118,7 +118,7 @@ func TestMint(t *testing.T) {
 	}
 	key := set.Key("rsa-1")[0]
 	for name, tok := range map[string]string{"valid": s.Mint(t, c), "foreign": s.Mint(t, c, WithForeignKey())} {
-		jws, err := jose.ParseSigned(tok, []jose.SignatureAlgorithm{jose.RS256})
+		jws, err := jose.ParseSignedCompact(tok, []jose.SignatureAlgorithm{jose.RS256})
 		if err != nil {
 			t.Fatal(err)
 		}
