@@ -6,7 +6,7 @@ import (
 	"log/slog"
 	"net/http"
 	"os"
-	"strings"
+	"sync"
 	"sync/atomic"
 
 	"github.com/mark3labs/mcp-go/mcp"
@@ -42,6 +42,10 @@ type API struct {
 	opCreds map[string]authbridge.Credentials
 
 	snap atomic.Pointer[snapshot]
+	// reloadMu serializes [API.Reload]: SIGHUP and the polling loop may
+	// reload at the same time, and the snapshot and mcp-go's tools must be
+	// swapped together.
+	reloadMu sync.Mutex
 	// splicedLists counts tools/list answers served from pre-encoded bytes.
 	splicedLists atomic.Int64
 	// metrics holds the API's resolved metric children.
@@ -63,6 +67,9 @@ type snapshot struct {
 	baseline []string
 	// encoded caches the tools/list encoding of list.
 	encoded encodedTools
+	// files are the spec and policy files as they were just before this
+	// build read them; the polling loop reloads when they differ.
+	files []fileStamp
 }
 
 // Name returns the API name (the last path segment of its endpoint).
@@ -139,8 +146,11 @@ func newAPI(ctx context.Context, g *Gateway, c config.API) (*API, error) {
 // build loads the spec, generates tools and compiles the policy into a new
 // snapshot without touching the current one.
 func (a *API) build(ctx context.Context) (*snapshot, error) {
+	// Stat before reading: a file changed during the build then looks
+	// changed to the next poll, never the other way round.
+	files := a.stampFiles()
 	src := openapi.Source{Path: a.cfg.Spec}
-	if strings.HasPrefix(a.cfg.Spec, "http://") || strings.HasPrefix(a.cfg.Spec, "https://") {
+	if a.specIsURL() {
 		src = openapi.Source{URL: a.cfg.Spec}
 	}
 	doc, err := openapi.Load(ctx, src, &openapi.LoadOptions{
@@ -161,10 +171,14 @@ func (a *API) build(ctx context.Context) (*snapshot, error) {
 	}
 	tools, diags := mcpgen.Generate(doc, opts)
 	doc.Diagnostics = append(doc.Diagnostics, diags...)
-	if len(tools) == 0 && len(doc.Operations) > 0 {
+	switch {
+	case len(doc.Operations) == 0:
+		// Serving (or reloading to) an empty API is never what was meant.
+		return nil, fmt.Errorf("api %s: %s has no operations under paths, so there is nothing to serve", a.name, a.cfg.Spec)
+	case len(tools) == 0:
 		return nil, fmt.Errorf("api %s: no operation of %s could be turned into a tool (or the include/exclude selection matches none)", a.name, a.cfg.Spec)
 	}
-	s := &snapshot{doc: doc, tools: make(map[string]*mcpgen.Tool, len(tools)), list: tools}
+	s := &snapshot{doc: doc, tools: make(map[string]*mcpgen.Tool, len(tools)), list: tools, files: files}
 	for _, t := range tools {
 		s.tools[t.Name] = t
 	}
@@ -285,7 +299,7 @@ func (a *API) serverTools(s *snapshot) ([]server.ServerTool, error) {
 // each operation's resolved server).
 func (a *API) invoker(doc *openapi.Document) (*mcpgen.Invoker, error) {
 	var specURL string
-	if strings.HasPrefix(a.cfg.Spec, "http://") || strings.HasPrefix(a.cfg.Spec, "https://") {
+	if a.specIsURL() {
 		specURL = a.cfg.Spec
 	}
 	return mcpgen.NewInvoker(mcpgen.InvokerOptions{
@@ -308,6 +322,8 @@ func (a *API) invoker(doc *openapi.Document) (*mcpgen.Invoker, error) {
 // Reload rebuilds the API's snapshot from its spec and policy and swaps it
 // in. On failure the current snapshot stays and the error is returned.
 func (a *API) Reload(ctx context.Context) (err error) {
+	a.reloadMu.Lock()
+	defer a.reloadMu.Unlock()
 	defer func() { a.metrics.reloaded(err) }()
 	s, err := a.build(ctx)
 	if err != nil {

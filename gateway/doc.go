@@ -17,7 +17,11 @@
 // Each API's generated tools, policy and credentials form an immutable
 // snapshot. [Gateway.Reload] builds new snapshots off to the side and swaps
 // them atomically; a spec or policy that fails to build never replaces a
-// working one.
+// working one. With reloadInterval set, [Gateway.Run] also polls each
+// API's root spec file and policy file (size and modification time, as
+// recorded in the snapshot) and reloads only the APIs whose files changed;
+// files a spec references are not watched, nor specs given as URLs (see
+// reload.go).
 //
 // Prometheus metrics live on a registry of the gateway's own, served at
 // /metrics on the metrics listener, or on a loopback main listener (see

@@ -166,6 +166,9 @@ func (g *Gateway) Reload(ctx context.Context) error {
 
 // Run listens on the configured address and serves until ctx is done, then
 // shuts down gracefully. ready, when non-nil, receives the bound address.
+// With a reload interval configured, Run also polls the APIs' spec and
+// policy files and reloads the APIs whose files changed; the loop ends
+// before Run returns.
 func (g *Gateway) Run(ctx context.Context, ready func(addr net.Addr)) error {
 	ln, err := net.Listen("tcp", g.cfg.Listen)
 	if err != nil {
@@ -177,6 +180,17 @@ func (g *Gateway) Run(ctx context.Context, ready func(addr net.Addr)) error {
 		return err
 	}
 	defer stopMetrics()
+	if interval := g.cfg.ReloadInterval.D(); interval > 0 {
+		wctx, stop := context.WithCancel(ctx)
+		done := make(chan struct{})
+		go func() {
+			defer close(done)
+			g.watchFiles(wctx, interval)
+		}()
+		// Run owns the loop: it stops and is waited for on every return.
+		defer func() { stop(); <-done }()
+		g.log.Info("polling spec and policy files for changes", "interval", interval)
+	}
 	srv := &http.Server{
 		Handler:           g.echo,
 		ReadHeaderTimeout: 10 * time.Second,

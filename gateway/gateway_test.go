@@ -157,6 +157,13 @@ func TestReloadKeepsWorkingSnapshot(t *testing.T) {
 		t.Fatalf("after failed reload: %d tools, want the old 4", n)
 	}
 
+	if err := os.WriteFile(spec, []byte("openapi: 3.0.3\ninfo: {title: empty, version: '1'}\npaths: {}\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := g.Reload(context.Background()); err == nil || !strings.Contains(err.Error(), "no operations") {
+		t.Fatalf("reload to an empty spec: %v", err)
+	}
+
 	smaller := strings.Replace(string(orig), "    delete:\n      operationId: deletePet", "    x-removed:\n      operationId: deletePet", 1)
 	if err := os.WriteFile(spec, []byte(smaller), 0o600); err != nil {
 		t.Fatal(err)

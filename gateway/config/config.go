@@ -36,6 +36,9 @@ const (
 	DefaultMaxResponse   = 1 << 20
 )
 
+// MinReloadInterval is the shortest accepted [Config.ReloadInterval].
+const MinReloadInterval = time.Second
+
 // Config is the whole configuration file.
 type Config struct {
 	// Listen is the address to listen on (default 127.0.0.1:8080).
@@ -56,6 +59,12 @@ type Config struct {
 	// ShutdownGrace is how long in-flight requests may run on shutdown
 	// (default 10s).
 	ShutdownGrace Duration `json:"shutdownGrace,omitempty"`
+	// ReloadInterval, when set, makes the gateway check every API's spec
+	// and policy file this often and reload the APIs whose files changed
+	// (size or modification time of the root spec file and the policy
+	// file). Specs given as URLs are not polled; SIGHUP reloads them.
+	// Zero (the default) turns polling off; otherwise at least 1s.
+	ReloadInterval Duration `json:"reloadInterval,omitempty"`
 	// SpecHosts lists hosts from which specs and external $refs may be
 	// fetched in addition to each spec URL's own host.
 	SpecHosts []string `json:"specHosts,omitempty"`
@@ -183,6 +192,7 @@ var EnvOverrides = []struct{ Name, Field string }{
 	{"REST2MCP_INSECURE_NO_AUTH", "insecureNoAuth (true/false)"},
 	{"REST2MCP_MAX_BODY_BYTES", "maxBodyBytes"},
 	{"REST2MCP_CACHE_DIR", "cacheDir (\"off\" disables)"},
+	{"REST2MCP_RELOAD_INTERVAL", "reloadInterval (a duration such as 30s; 0 turns polling off)"},
 	{"REST2MCP_<API>_UPSTREAM", "apis[name=<api>].upstream (API name upper-cased, - replaced by _)"},
 	{"REST2MCP_<API>_SPEC", "apis[name=<api>].spec"},
 }
@@ -221,6 +231,13 @@ func (c *Config) ApplyEnv(lookupEnv func(string) (string, bool)) error {
 			return fmt.Errorf("REST2MCP_MAX_BODY_BYTES: %w", err)
 		}
 		c.MaxBodyBytes = n
+	}
+	if v, ok := get("REST2MCP_RELOAD_INTERVAL"); ok {
+		d, err := time.ParseDuration(v)
+		if err != nil {
+			return fmt.Errorf("REST2MCP_RELOAD_INTERVAL: must be a duration such as 30s: %w", err)
+		}
+		c.ReloadInterval = Duration(d)
 	}
 	for i := range c.APIs {
 		key := "REST2MCP_" + strings.ToUpper(strings.NewReplacer("-", "_", ".", "_").Replace(c.APIs[i].Name))
@@ -332,6 +349,9 @@ func (c *Config) Validate() error {
 	}
 	if c.MaxBodyBytes < 1024 {
 		p.add("maxBodyBytes", "must be at least 1024")
+	}
+	if d := c.ReloadInterval.D(); d != 0 && d < MinReloadInterval {
+		p.add("reloadInterval", "must be at least %s (or 0 to turn polling off), got %s", MinReloadInterval, d)
 	}
 	c.validateMetrics(&p)
 	if len(c.APIs) == 0 {

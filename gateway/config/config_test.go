@@ -93,6 +93,20 @@ apis: [{name: p, spec: p.yaml, auth: {issuers: [{issuer: "https://as.example.com
 			want: []string{"apis[0].upstreamAuth.type: tokenExchange needs the caller's verified token: add an auth section"},
 		},
 		{
+			name: "reloadInterval of 1s or more",
+			yaml: "reloadInterval: 30s\napis: [{name: p, spec: p.yaml}]",
+		},
+		{
+			name: "reloadInterval too short",
+			yaml: "reloadInterval: 500ms\napis: [{name: p, spec: p.yaml}]",
+			want: []string{"reloadInterval: must be at least 1s (or 0 to turn polling off), got 500ms"},
+		},
+		{
+			name: "negative reloadInterval",
+			yaml: "reloadInterval: -5s\napis: [{name: p, spec: p.yaml}]",
+			want: []string{"reloadInterval: must be at least 1s (or 0 to turn polling off), got -5s"},
+		},
+		{
 			name: "nested section paths",
 			yaml: `apis:
   - name: petstore
@@ -133,6 +147,7 @@ func TestLoadEnvAndPaths(t *testing.T) {
 		"REST2MCP_LISTEN":             "127.0.0.1:9999",
 		"REST2MCP_PET_STORE_UPSTREAM": "http://127.0.0.1:7000/v1",
 		"REST2MCP_ALLOWED_ORIGINS":    "https://a.example, https://b.example",
+		"REST2MCP_RELOAD_INTERVAL":    "45s",
 	}
 	c, err := Load(path, func(k string) (string, bool) { v, ok := env[k]; return v, ok })
 	if err != nil {
@@ -151,12 +166,23 @@ func TestLoadEnvAndPaths(t *testing.T) {
 	if time.Duration(a.Timeout) != 5*time.Second {
 		t.Errorf("timeout = %v", a.Timeout)
 	}
-	if _, err := Load(path, func(k string) (string, bool) {
-		if k == "REST2MCP_INSECURE_NO_AUTH" {
-			return "maybe", true
-		}
-		return "", false
-	}); err == nil {
-		t.Error("invalid REST2MCP_INSECURE_NO_AUTH accepted")
+	if c.ReloadInterval.D() != 45*time.Second {
+		t.Errorf("reloadInterval = %v, want 45s from REST2MCP_RELOAD_INTERVAL", c.ReloadInterval.D())
+	}
+	for _, bad := range []struct{ key, value string }{
+		{"REST2MCP_INSECURE_NO_AUTH", "maybe"},
+		{"REST2MCP_RELOAD_INTERVAL", "30"},
+	} {
+		t.Run("invalid "+bad.key, func(t *testing.T) {
+			_, err := Load(path, func(k string) (string, bool) {
+				if k == bad.key {
+					return bad.value, true
+				}
+				return "", false
+			})
+			if err == nil || !strings.Contains(err.Error(), bad.key) {
+				t.Errorf("%s=%q: want an error naming the variable, got %v", bad.key, bad.value, err)
+			}
+		})
 	}
 }
