@@ -162,7 +162,9 @@ func (a *API) build(ctx context.Context) (*snapshot, error) {
 	if err != nil {
 		return nil, fmt.Errorf("api %s: load spec: %w", a.name, err)
 	}
-	opts := &mcpgen.Options{Prefix: a.cfg.ToolPrefix, MaxOutputSchema: a.cfg.MaxOutputSchema}
+	// Descriptions state the scopes the policy requires (added below),
+	// not the spec's own, and none for an API served without authorization.
+	opts := &mcpgen.Options{Prefix: a.cfg.ToolPrefix, MaxOutputSchema: a.cfg.MaxOutputSchema, OmitScopes: true}
 	if a.cfg.Include != nil {
 		opts.Include = *a.cfg.Include
 	}
@@ -196,6 +198,9 @@ func (a *API) build(ctx context.Context) (*snapshot, error) {
 			return nil, fmt.Errorf("api %s: policy: %w", a.name, err)
 		}
 		s.policy, s.problems = set, problems
+		for _, t := range tools {
+			t.AddScopeText(set.Requirements(t.Name))
+		}
 		s.baseline = set.Baseline()
 		if len(a.cfg.Auth.Scopes) > 0 {
 			s.baseline = a.cfg.Auth.Scopes

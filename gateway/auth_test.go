@@ -151,3 +151,29 @@ func TestRateLimit(t *testing.T) {
 		t.Fatalf("tools/list is not rate limited, got %d", r.status)
 	}
 }
+
+// TestDescriptionsStatePolicyScopes checks that tool descriptions name the
+// scopes the policy requires (after scope mapping), and none when the API
+// is served without authorization.
+func TestDescriptionsStatePolicyScopes(t *testing.T) {
+	descriptions := func(r rpc) map[string]string {
+		out := map[string]string{}
+		for _, v := range r.result(t)["tools"].([]any) {
+			m := v.(map[string]any)
+			out[m["name"].(string)] = m["description"].(string)
+		}
+		return out
+	}
+	as, base := protectedGateway(t, &policies.Config{ScopeMap: map[string]string{"pets:write": "api://pets/Write"}}, nil)
+	url := base + "/mcp/petstore"
+	d := descriptions(modern(t, url, as.Mint(t, as.AccessClaims(url, "pets:read")), "tools/list", nil))
+	if !strings.Contains(d["createPet"], "Required OAuth scope: api://pets/Write.") || !strings.Contains(d["getPet"], "Required OAuth scope: pets:read.") {
+		t.Errorf("protected descriptions: %q", d)
+	}
+	_, srv := testGateway(t, &config.Config{APIs: []config.API{{Name: "petstore"}}})
+	for name, desc := range descriptions(modern(t, srv.URL+"/mcp/petstore", "", "tools/list", nil)) {
+		if strings.Contains(desc, "OAuth") {
+			t.Errorf("unprotected %s mentions scopes: %q", name, desc)
+		}
+	}
+}

@@ -81,3 +81,33 @@ func scopeText(alts [][]string) string {
 	}
 	return "Required OAuth scopes: " + listNames(groups, " or ", " or ") + "."
 }
+
+// scopeLine is the description's scope sentence, unless the caller states
+// scopes itself.
+func (g *generator) scopeLine(alts [][]string) string {
+	if g.opts.OmitScopes {
+		return ""
+	}
+	return scopeText(alts)
+}
+
+// AddScopeText appends the scope sentence for alts (alternatives of scope
+// sets, as a policy states them) to the description. Empty alternatives
+// (a valid token is enough) add nothing.
+func (t *Tool) AddScopeText(alts [][]string) {
+	var nonEmpty [][]string
+	for _, a := range alts {
+		if len(a) > 0 {
+			nonEmpty = append(nonEmpty, a)
+		}
+	}
+	text := scopeText(nonEmpty)
+	if text == "" {
+		return
+	}
+	sep := "\n\n"
+	if strings.Contains(t.Description, "\nRequired arguments: ") || strings.HasPrefix(t.Description, "Required arguments: ") {
+		sep = "\n"
+	}
+	t.Description += sep + text
+}

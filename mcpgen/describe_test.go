@@ -144,3 +144,35 @@ func TestScopeText(t *testing.T) {
 		})
 	}
 }
+
+func TestOmitScopesAndAddScopeText(t *testing.T) {
+	doc, err := openapi.Load(t.Context(), openapi.Source{Path: "../examples/petstore/openapi.yaml"}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	byName := func(tools []*Tool) map[string]*Tool {
+		m := map[string]*Tool{}
+		for _, tl := range tools {
+			m[tl.Name] = tl
+		}
+		return m
+	}
+	spec, _ := Generate(doc, nil)
+	omit, _ := Generate(doc, &Options{OmitScopes: true})
+	if d := byName(spec)["getPet"].Description; !strings.Contains(d, "Required OAuth scope: pets:read.") {
+		t.Fatalf("spec scopes missing: %q", d)
+	}
+	tool := byName(omit)["getPet"]
+	if strings.Contains(tool.Description, "OAuth") {
+		t.Fatalf("OmitScopes kept scopes: %q", tool.Description)
+	}
+	tool.AddScopeText([][]string{{}})
+	if strings.Contains(tool.Description, "OAuth") {
+		t.Fatalf("a token-only requirement added text: %q", tool.Description)
+	}
+	tool.AddScopeText([][]string{{"api://pets/Read"}, {"api://pets/Admin"}})
+	want := "Required arguments: petId.\nRequired OAuth scope: one of api://pets/Read or api://pets/Admin."
+	if !strings.HasSuffix(tool.Description, want) {
+		t.Fatalf("description %q does not end with %q", tool.Description, want)
+	}
+}

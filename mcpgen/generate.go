@@ -60,6 +60,11 @@ type Options struct {
 	// make up most of tools/list for big APIs (GitHub: 6.5 of 8.4 MB).
 	// Zero means [DefaultMaxOutputSchema]; negative means unlimited.
 	MaxOutputSchema int
+	// OmitScopes leaves the scopes named by the operation's OpenAPI
+	// security out of descriptions, for callers that state the scopes
+	// their own policy requires with [Tool.AddScopeText] (or none, for an
+	// API served without authorization).
+	OmitScopes bool
 }
 
 // DefaultMaxOutputSchema is the default [Options.MaxOutputSchema].
@@ -169,7 +174,7 @@ func (g *generator) tool(op *openapi.Operation) (*Tool, openapi.Diagnostics) {
 	return &Tool{
 		Name:          name,
 		Title:         title(summary),
-		Description:   describe(op, summary, required, scopeText(alts), g.opts.MaxDescription),
+		Description:   describe(op, summary, required, g.scopeLine(alts), g.opts.MaxDescription),
 		InputSchema:   in,
 		OutputSchema:  out,
 		OutputWrapped: wrapped,
