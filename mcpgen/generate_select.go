@@ -10,12 +10,14 @@ import (
 )
 
 // Selector picks operations by operationId, tag, method or path. An
-// operation matches a Selector when it matches at least one entry of any
-// criterion (criteria and entries are ORed): its operationId equals one of
-// OperationIDs (case-sensitive), one of its tags equals one of Tags
-// (case-sensitive), its method equals one of Methods (case-insensitive), or
-// its path template matches one of the Paths globs. A zero Selector
-// matches nothing; [Options] treats a zero Include as "everything".
+// operation matches a Selector when it matches every criterion that is set
+// (criteria are ANDed, the entries of one criterion ORed): its operationId
+// equals one of OperationIDs (case-sensitive), one of its tags equals one
+// of Tags (case-sensitive), its method equals one of Methods
+// (case-insensitive), and its path template matches one of the Paths
+// globs. So {tags: [pets], methods: [GET]} selects the GET operations
+// tagged pets, as a policy rule's match does. A zero Selector matches
+// nothing; [Options] treats a zero Include as "everything".
 type Selector struct {
 	OperationIDs []string `json:"operationIds,omitempty"`
 	Tags         []string `json:"tags,omitempty"`
@@ -37,28 +39,22 @@ func (s Selector) IsZero() bool {
 
 // Match reports whether op matches s (see [Selector]).
 func (s Selector) Match(op *openapi.Operation) bool {
-	if op == nil {
+	if op == nil || s.IsZero() {
 		return false
 	}
-	if op.ID != "" && slices.Contains(s.OperationIDs, op.ID) {
-		return true
+	if len(s.OperationIDs) > 0 && (op.ID == "" || !slices.Contains(s.OperationIDs, op.ID)) {
+		return false
 	}
-	for _, t := range op.Tags {
-		if slices.Contains(s.Tags, t) {
-			return true
-		}
+	if len(s.Tags) > 0 && !slices.ContainsFunc(op.Tags, func(t string) bool { return slices.Contains(s.Tags, t) }) {
+		return false
 	}
-	for _, m := range s.Methods {
-		if strings.EqualFold(m, op.Method) {
-			return true
-		}
+	if len(s.Methods) > 0 && !slices.ContainsFunc(s.Methods, func(m string) bool { return strings.EqualFold(m, op.Method) }) {
+		return false
 	}
-	for _, p := range s.Paths {
-		if MatchPath(p, op.Path) {
-			return true
-		}
+	if len(s.Paths) > 0 && !slices.ContainsFunc(s.Paths, func(p string) bool { return MatchPath(p, op.Path) }) {
+		return false
 	}
-	return false
+	return true
 }
 
 // Validate checks every entry of s and returns all problems joined: empty

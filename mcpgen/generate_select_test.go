@@ -54,7 +54,8 @@ func TestSelector(t *testing.T) {
 		{"tag", Selector{Tags: []string{"public"}}, op, true},
 		{"method case-insensitive", Selector{Methods: []string{"get"}}, op, true},
 		{"path glob", Selector{Paths: []string{"/pets/*"}}, op, true},
-		{"criteria are ORed", Selector{Tags: []string{"nope"}, Methods: []string{"GET"}}, op, true},
+		{"criteria are ANDed", Selector{Tags: []string{"nope"}, Methods: []string{"GET"}}, op, false},
+		{"every set criterion matches", Selector{Methods: []string{"POST", "GET"}, Paths: []string{"/other", "/pets/*"}}, op, true},
 		{"nothing matches", Selector{Tags: []string{"nope"}, Methods: []string{"POST"}, Paths: []string{"/other"}}, op, false},
 		{"nil operation", Selector{Methods: []string{"GET"}}, nil, false},
 	}

@@ -376,6 +376,16 @@ func (c *Config) Validate() error {
 				p.add(at+".upstream", "must be an absolute http(s) URL, got %q", a.Upstream)
 			}
 		}
+		for _, sel := range []struct {
+			name string
+			s    *mcpgen.Selector
+		}{{"include", a.Include}, {"exclude", a.Exclude}} {
+			if sel.s != nil {
+				if err := sel.s.Validate(); err != nil {
+					p.addErr(at+"."+sel.name, err)
+				}
+			}
+		}
 		if a.Timeout < 0 {
 			p.add(at+".timeout", "must not be negative")
 		}

@@ -85,6 +85,11 @@ apis: [{name: p, spec: p.yaml, auth: {issuers: [{issuer: "https://as.example.com
 			yaml: "listen: 0.0.0.0:8080\npublicURL: http://svc.internal:8080\ninsecureNoAuth: true\napis: [{name: p, spec: p.yaml}]",
 		},
 		{
+			name: "selectors are checked",
+			yaml: `apis: [{name: p, spec: p.yaml, include: {methods: [FETCH]}, exclude: {tags: [""]}}]`,
+			want: []string{`apis[0].include: methods[0]: unknown HTTP method "FETCH"`, "apis[0].exclude: tags[0]: empty"},
+		},
+		{
 			name: "exchange without inbound auth",
 			yaml: `apis:
   - name: petstore
