@@ -2,6 +2,7 @@ package authbridge
 
 import (
 	"math"
+	"slices"
 	"strings"
 	"time"
 )
@@ -129,24 +130,41 @@ func (is *issuer) scopes(claims map[string]any) []string {
 }
 
 // qualifiedScopes returns, for Entra ID issuers, each short scope also
-// qualified by every configured App ID URI audience ("Pets.Read" →
-// "api://petstore/Pets.Read"). Entra puts short names in "scp" while
-// clients must request (and challenges must name) the qualified form, so
-// policies written with qualified names match both ways.
+// qualified by every App ID URI of the API ("Pets.Read" →
+// "api://petstore/Pets.Read", "https://gw.example.com/mcp/pets/Pets.Read").
+// Entra puts short names in "scp" (and "roles") whatever prefix the client
+// requested them with, while clients must request (and challenges must
+// name) the qualified form, so policies written with any qualified name
+// match. The App ID URIs are the configured audiences other than the bare
+// application (client) ID, plus the resource URL itself, which clients
+// sending the RFC 8707 resource must register as an App ID URI.
 func (is *issuer) qualifiedScopes(scopes []string) []string {
-	if len(scopes) == 0 || !is.entra {
+	if len(scopes) == 0 || len(is.appIDURIs) == 0 {
 		return nil
 	}
 	var out []string
-	for _, a := range is.cfg.Audiences {
-		if !strings.HasPrefix(a, "api://") {
-			continue
-		}
+	for _, a := range is.appIDURIs {
 		for _, s := range scopes {
 			if !strings.Contains(s, "/") {
-				out = append(out, strings.TrimSuffix(a, "/")+"/"+s)
+				out = append(out, a+"/"+s)
 			}
 		}
+	}
+	return out
+}
+
+// entraAppIDURIs returns the prefixes short Entra scopes are qualified
+// with: the configured audiences except bare GUIDs (the application ID is
+// not a scope prefix clients use), then the resource URL, each without a
+// trailing slash and listed once.
+func entraAppIDURIs(audiences []string, resource string) []string {
+	var out []string
+	for _, a := range append(slices.Clone(audiences), resource) {
+		a = strings.TrimSuffix(strings.TrimSpace(a), "/")
+		if a == "" || guidPattern.MatchString(a) || slices.Contains(out, a) {
+			continue
+		}
+		out = append(out, a)
 	}
 	return out
 }

@@ -23,9 +23,9 @@ type issuer struct {
 	retry     time.Duration
 	logger    *slog.Logger
 	intro     *introspector // nil without introspection
-	// entra marks Microsoft Entra ID issuers, whose short "scp" scopes are
-	// also granted in their App ID URI-qualified form.
-	entra bool
+	// appIDURIs are, for Microsoft Entra ID issuers only, the prefixes
+	// short "scp" scopes are also granted with (see qualifiedScopes).
+	appIDURIs []string
 
 	// keys and verifier exist from construction when jwksURL is
 	// configured, otherwise after discovery.
@@ -60,7 +60,9 @@ func newIssuer(ic IssuerConfig, o VerifierOptions) (*issuer, error) {
 		is.audiences[a] = true
 	}
 	if u, err := url.Parse(ic.Issuer); err == nil {
-		is.entra = ic.profile(u) == ProfileEntra
+		if ic.profile(u) == ProfileEntra {
+			is.appIDURIs = entraAppIDURIs(ic.Audiences, o.Resource)
+		}
 	}
 	minRefresh := o.JWKSMinRefreshInterval
 	if ic.JWKSMinRefresh > 0 {

@@ -126,7 +126,7 @@ func TestVerifyEntraStyle(t *testing.T) {
 		t.Fatalf("Verify: %v", err)
 	}
 	want := principalView{Issuer: as.Issuer(), Subject: "user-1", ClientID: "c3b1a6e2-0000-4000-8000-000000000001",
-		Audience: []string{appID}, Scopes: []string{"Pets.Read", "Pets.Admin", appID + "/Pets.Read", appID + "/Pets.Admin"}, Expiry: clk.Now().Add(time.Hour)}
+		Audience: []string{appID}, Scopes: []string{"Pets.Read", "Pets.Admin", appID + "/Pets.Read", appID + "/Pets.Admin", testResource + "/Pets.Read", testResource + "/Pets.Admin"}, Expiry: clk.Now().Add(time.Hour)}
 	if diff := cmp.Diff(want, view(p)); diff != "" {
 		t.Errorf("principal (-want +got):\n%s", diff)
 	}
@@ -140,7 +140,7 @@ func TestVerifyEntraStyle(t *testing.T) {
 	if err != nil {
 		t.Fatalf("app-only Verify: %v", err)
 	}
-	if diff := cmp.Diff([]string{"Pets.Sync", appID + "/Pets.Sync"}, p.Scopes); diff != "" || p.ClientID != "daemon-app" {
+	if diff := cmp.Diff([]string{"Pets.Sync", appID + "/Pets.Sync", testResource + "/Pets.Sync"}, p.Scopes); diff != "" || p.ClientID != "daemon-app" {
 		t.Errorf("app-only scopes (-want +got):\n%s client %q", diff, p.ClientID)
 	}
 }
