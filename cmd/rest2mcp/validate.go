@@ -88,6 +88,7 @@ func validateAPI(ctx context.Context, cfg *config.Config, a config.API, w io.Wri
 		if o.problems.HasErrors() {
 			ok = false
 		}
+		ok = checkEntraTokens(o, cfg, a, w) && ok
 	}
 	fmt.Fprintf(w, "  %d tools from %d operations\n", len(o.tools), len(o.doc.Operations))
 	return ok

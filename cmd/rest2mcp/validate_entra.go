@@ -1,0 +1,58 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"slices"
+	"strings"
+
+	"github.com/rest2mcp/rest2mcp/authbridge"
+	"github.com/rest2mcp/rest2mcp/gateway/config"
+)
+
+// checkEntraTokens simulates the tokens Microsoft Entra ID would issue for
+// the scopes the API advertises and challenges for, and runs them through
+// the verifier's rules and the policy. When no scoped tool could ever be
+// called with them it prints errors with the fix and returns false; a
+// token that misses some requested scope is a warning. APIs without an
+// Entra issuer print nothing.
+func checkEntraTokens(o *offline, cfg *config.Config, a config.API, w io.Writer) bool {
+	if a.Auth == nil || o.policy == nil {
+		return true
+	}
+	scoped, _ := o.policy.ScopedTools(nil)
+	if len(scoped) == 0 {
+		return true
+	}
+	requested := slices.Concat(o.policy.RequiredScopes(), o.policy.Baseline(), a.Auth.Scopes)
+	sims := authbridge.SimulateEntraTokens(*a.Auth, cfg.ResourceURL(a.Name), requested)
+	usable := false
+	for _, s := range sims {
+		if _, open := o.policy.ScopedTools(s.Granted); len(open) > 0 && !s.AppOnly {
+			usable = true
+		}
+	}
+	for _, s := range sims {
+		if s.Problem == "" {
+			continue
+		}
+		sev, kind, claim := "warning", "a delegated", fmt.Sprintf("scp %q", s.Claims["scp"])
+		if s.AppOnly {
+			kind, claim = "an app-only", fmt.Sprintf("roles %v", s.Claims["roles"])
+		} else if len(sims) > 0 && !usable {
+			sev = "error"
+		}
+		verdict := "accepts it but grants " + strings.Join(s.Granted, " ")
+		if s.Rejected != "" {
+			verdict = "rejects it (" + s.Rejected + ")"
+		}
+		_, open := o.policy.ScopedTools(s.Granted)
+		fmt.Fprintf(w, "  %s auth: %s: for %s Entra issues %s token with aud %v and %s; the gateway %s, which opens %d of %d scoped tools. Fix: %s\n",
+			sev, s.Path, strings.Join(s.Requested, " "), kind, s.Claims["aud"], claim, verdict, len(open), len(scoped), s.Problem)
+	}
+	if len(sims) > 0 && !usable {
+		fmt.Fprintf(w, "  error auth: no token Microsoft Entra ID issues for this API's scopes can call any of its %d scoped tools\n", len(scoped))
+		return false
+	}
+	return true
+}
