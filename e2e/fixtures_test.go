@@ -170,6 +170,10 @@ type (
 	}
 	gwIssuer struct {
 		Issuer         string           `json:"issuer"`
+		Profile        string           `json:"profile,omitempty"`
+		Audiences      []string         `json:"audiences,omitempty"`
+		RolesAsScopes  bool             `json:"rolesAsScopes,omitempty"`
+		MetadataURL    string           `json:"metadataURL,omitempty"`
 		RequireTyp     bool             `json:"requireTyp,omitempty"`
 		JWKSMinRefresh string           `json:"jwksMinRefresh,omitempty"`
 		Introspection  *gwIntrospection `json:"introspection,omitempty"`
@@ -187,14 +191,18 @@ type (
 		Burst             int `json:"burst"`
 	}
 	gwPolicy struct {
-		Visibility string `json:"visibility,omitempty"`
+		Visibility string            `json:"visibility,omitempty"`
+		ScopeMap   map[string]string `json:"scopeMap,omitempty"`
 	}
 	gwUpstreamAuth struct {
 		Type         string   `json:"type"`
 		TokenURL     string   `json:"tokenURL"`
 		ClientID     string   `json:"clientID"`
 		ClientSecret gwSecret `json:"clientSecret"`
-		Audience     string   `json:"audience"`
+		Audience     string   `json:"audience,omitempty"`
+		Scopes       []string `json:"scopes,omitempty"`
+		// PerOperationScopes is false to request Scopes on every call.
+		PerOperationScopes *bool `json:"perOperationScopes,omitempty"`
 	}
 )
 

@@ -31,6 +31,7 @@ type sdkToolResult struct {
 type sdkToken struct {
 	Aud    any    `json:"aud"`
 	Scope  string `json:"scope"`
+	Scp    string `json:"scp"`
 	Sub    string `json:"sub"`
 	Opaque bool   `json:"opaque"`
 }
@@ -60,12 +61,14 @@ type sdkResult struct {
 	Trace           []sdkTrace         `json:"trace"`
 }
 
-// runSDKClient runs client.mjs against an MCP endpoint in one mode and
-// fails the test if the client fails.
-func runSDKClient(t *testing.T, mcpURL, mode string) sdkResult {
+// runSDKClient runs client.mjs against an MCP endpoint in one mode (with
+// extra arguments such as --client-id) and fails the test if the client
+// fails.
+func runSDKClient(t *testing.T, mcpURL, mode string, extra ...string) sdkResult {
 	t.Helper()
 	node := nodeBinary(t)
-	r := runCommand(t, nodeTimeout, testdataDir(t), node, "client.mjs", "--url", mcpURL, "--mode", mode)
+	argv := append([]string{node, "client.mjs", "--url", mcpURL, "--mode", mode}, extra...)
+	r := runCommand(t, nodeTimeout, testdataDir(t), argv...)
 	if r.err != nil {
 		t.Fatalf("client.mjs --mode %s: %v\nstderr:\n%s\nstdout:\n%s", mode, r.err, r.stderr, r.stdout)
 	}

@@ -7,7 +7,10 @@
 // (oidc-provider's interaction endpoints log in the test user without a
 // page) until the redirect to our loopback redirect_uri carries the code.
 //
-// Usage: node client.mjs --url MCP_ENDPOINT_URL --mode MODE
+// Usage: node client.mjs --url MCP_ENDPOINT_URL --mode MODE [--client-id ID]
+//
+// --client-id makes the client pre-registered (no dynamic registration),
+// as with Microsoft Entra ID, which supports none.
 //
 // Modes:
 //   noauth         list tools and call getPet and listPets without OAuth
@@ -36,6 +39,7 @@ const { values: args } = parseArgs({
   options: {
     url: { type: 'string' },
     mode: { type: 'string', default: 'list-and-call' },
+    'client-id': { type: 'string' },
   },
 });
 if (!args.url) fail('--url is required');
@@ -88,6 +92,10 @@ class HeadlessOAuthProvider {
   authorizations = [];
   pendingCode;
   registrations = 0;
+
+  constructor() {
+    if (args['client-id']) this.#clientInformation = { client_id: args['client-id'] };
+  }
 
   get redirectUrl() {
     return REDIRECT_URL;
@@ -265,7 +273,7 @@ function findTool(tools, name) {
 function tokenSummary(provider) {
   const token = provider.tokens()?.access_token;
   const claims = token ? decodeJWT(token) : undefined;
-  return claims ? { aud: claims.aud, scope: claims.scope, sub: claims.sub } : { opaque: true };
+  return claims ? { aud: claims.aud, scope: claims.scope, scp: claims.scp, sub: claims.sub } : { opaque: true };
 }
 
 async function noauth() {
