@@ -86,7 +86,7 @@ func entraWarnings(p string, ic IssuerConfig, u *url.URL, warn warnFunc) {
 		return strings.HasPrefix(a, "api://") || guidPattern.MatchString(a)
 	})
 	if !hasAppAudience {
-		warn(p+".audiences", "Entra ignores the RFC 8707 resource parameter: aud is the App ID URI (api://…) or the application (client) ID, not the MCP URL; list it under audiences")
+		warn(p+".audiences", "Entra never puts the MCP URL in aud: v2 tokens carry the application (client) ID, v1 tokens the App ID URI (api://…) requested; list it under audiences")
 	}
 	if ic.RequireTyp {
 		warn(p+".requireTyp", "Entra access tokens carry typ \"JWT\", not \"at+jwt\"; every token will be rejected")
