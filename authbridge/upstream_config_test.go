@@ -190,3 +190,27 @@ func TestValidateAtPrefix(t *testing.T) {
 		t.Errorf("err = %v", err)
 	}
 }
+
+func TestUpstreamWarnings(t *testing.T) {
+	f := false
+	tests := []struct {
+		name string
+		c    UpstreamAuthConfig
+		want int
+	}{
+		{"entraOBO with the per-operation default", UpstreamAuthConfig{Type: UpstreamAuthEntraOBO, Scopes: []string{"api://down/.default"}}, 1},
+		{"entraOBO with static scopes", UpstreamAuthConfig{Type: UpstreamAuthEntraOBO, Scopes: []string{"api://down/.default"}, PerOperationScopes: &f}, 0},
+		{"token exchange", UpstreamAuthConfig{Type: UpstreamAuthTokenExchange}, 0},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			got := tc.c.Warnings("upstreamAuth")
+			if len(got) != tc.want {
+				t.Fatalf("warnings %q, want %d", got, tc.want)
+			}
+			if tc.want > 0 && !strings.HasPrefix(got[0], "upstreamAuth.perOperationScopes: ") {
+				t.Errorf("warning %q lacks its path", got[0])
+			}
+		})
+	}
+}

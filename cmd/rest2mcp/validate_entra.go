@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"io"
+	"maps"
 	"slices"
 	"strings"
 
@@ -10,13 +11,26 @@ import (
 	"github.com/rest2mcp/rest2mcp/gateway/config"
 )
 
-// checkEntraTokens simulates the tokens Microsoft Entra ID would issue for
-// the scopes the API advertises and challenges for, and runs them through
-// the verifier's rules and the policy. When no scoped tool could ever be
-// called with them it prints errors with the fix and returns false; a
-// token that misses some requested scope is a warning. APIs without an
-// Entra issuer print nothing.
+// checkEntraTokens checks what only Microsoft Entra ID set-ups get wrong.
+// It prints the warnings of the upstream credentials (on-behalf-of asking
+// for the caller-facing scopes). It then simulates the tokens Entra would
+// issue for the scopes the API advertises and challenges for, and runs
+// them through the verifier's rules and the policy: when no scoped tool
+// could ever be called with them it prints errors with the fix and returns
+// false; a token that misses some requested scope is a warning. APIs
+// without an Entra issuer get no simulation.
 func checkEntraTokens(o *offline, cfg *config.Config, a config.API, w io.Writer) bool {
+	upstream := map[string]*authbridge.UpstreamAuthConfig{"upstreamAuth": a.UpstreamAuth}
+	for op, ua := range a.OperationUpstreamAuth {
+		upstream["operationUpstreamAuth["+op+"]"] = ua
+	}
+	for _, path := range slices.Sorted(maps.Keys(upstream)) {
+		if ua := upstream[path]; ua != nil {
+			for _, warn := range ua.Warnings(path) {
+				fmt.Fprintf(w, "  warning %s\n", warn)
+			}
+		}
+	}
 	if a.Auth == nil || o.policy == nil {
 		return true
 	}
