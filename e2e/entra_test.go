@@ -116,7 +116,8 @@ func TestEntraRFC8707Client(t *testing.T) {
 // in the protected resource metadata, signs in with its own pre-registered
 // client ID (pre-authorized by the API), requests the scopes of the
 // metadata or of the 403 challenge as they are (api://…), sends no
-// resource and registers nothing.
+// resource and registers nothing. The same set-up turns away a client that
+// sends the RFC 8707 resource, as Entra does (AADSTS9010010).
 func TestEntraVSCodeProvider(t *testing.T) {
 	skipShort(t)
 	t.Parallel()
@@ -178,6 +179,14 @@ func TestEntraVSCodeProvider(t *testing.T) {
 	s.token = login(strings.Fields(ch["scope"]))
 	if res := s.callTool(t, "createPet", args); res.IsError || !strings.Contains(res.text(), "Fido") {
 		t.Errorf("createPet after step-up = %+v, want Fido", res)
+	}
+
+	// A client that sends the RFC 8707 resource cannot use this set-up:
+	// the endpoint URL is not an App ID URI and the scopes use api://.
+	client := e.Register(entratest.App{Name: "MCP SDK client", RedirectURIs: []string{"http://127.0.0.1/callback"}})
+	r2 := runCommand(t, nodeTimeout, testdataDir(t), nodeBinary(t), "client.mjs", "--url", g.MCPURL, "--mode", "list-and-call", "--client-id", client.ClientID)
+	if r2.err == nil || !strings.Contains(r2.stderr, "AADSTS9010010") {
+		t.Errorf("SDK client with resource against api:// scopes: err %v, want AADSTS9010010\nstderr:\n%s", r2.err, truncate(r2.stderr, 2000))
 	}
 }
 
