@@ -361,7 +361,9 @@ func TestEntraOnBehalfOf(t *testing.T) {
 		if calls := up.takeCalls(); len(calls) != 0 {
 			t.Errorf("upstream was called: %+v", calls)
 		}
-		if n := slices.IndexFunc(e.Issued(), func(is entratest.Issued) bool { return is.Audience != down.ClientID && is.Grant == entratest.GrantJWTBearer }); n >= 0 {
+		if n := slices.IndexFunc(e.Issued(), func(is entratest.Issued) bool {
+			return is.Audience != down.ClientID && is.Grant == entratest.GrantJWTBearer
+		}); n >= 0 {
 			t.Errorf("a token was issued for another downstream: %+v", e.Issued()[n])
 		}
 	})
