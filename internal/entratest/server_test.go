@@ -294,3 +294,31 @@ func TestClientCredentialsAndOBO(t *testing.T) {
 		t.Errorf("issued log %+v", got)
 	}
 }
+
+func TestRefreshAndV1(t *testing.T) {
+	f := newFixture(t)
+	ctx := t.Context()
+	f.s.Register(App{Name: "legacy", AppIDURIs: []string{"api://legacy"}, Scopes: []string{"Read"}})
+	tr, err := f.s.Login(ctx, LoginRequest{ClientID: f.client.ClientID, RedirectURI: redirect, Scopes: []string{"api://legacy/Read", "offline_access"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if tr.RefreshToken == "" || tr.Scope != "api://legacy/Read" {
+		t.Fatalf("token response %+v: want a refresh token and scope api://legacy/Read", tr)
+	}
+	h, c := payload(t, tr.AccessToken)
+	if c["iss"] != f.s.IssuerV1(DefaultTenant) || c["aud"] != "api://legacy" || c["appid"] != f.client.ClientID || h["x5t"] == nil {
+		t.Errorf("v1 token %v %v", h, c)
+	}
+	refresh := url.Values{"grant_type": {"refresh_token"}, "client_id": {f.client.ClientID}, "refresh_token": {tr.RefreshToken}}
+	again, err := f.s.PostToken(ctx, DefaultTenant, refresh)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, c := payload(t, again.AccessToken); c["scp"] != "Read" || c["aud"] != "api://legacy" {
+		t.Errorf("refreshed token %v", c)
+	}
+	if _, err := f.s.PostToken(ctx, DefaultTenant, refresh); aadCode(err) != 70008 {
+		t.Errorf("reused refresh token: %v", err)
+	}
+}
