@@ -88,6 +88,9 @@ func entraWarnings(p string, ic IssuerConfig, u *url.URL, warn warnFunc) {
 	if !hasAppAudience {
 		warn(p+".audiences", "Entra never puts the MCP URL in aud: v2 tokens carry the application (client) ID, v1 tokens the App ID URI (api://…) requested; list it under audiences")
 	}
+	if guids := slices.DeleteFunc(slices.Clone(ic.Audiences), func(a string) bool { return !guidPattern.MatchString(a) }); len(guids) > 1 {
+		warn(p+".audiences", "%d application IDs listed (%s): short scp names are relative to the token's aud and are granted under this API's App ID URIs whatever the application; list only this API's application ID", len(guids), strings.Join(guids, ", "))
+	}
 	if ic.RequireTyp {
 		warn(p+".requireTyp", "Entra access tokens carry typ \"JWT\", not \"at+jwt\"; every token will be rejected")
 	}
