@@ -182,6 +182,8 @@ func TestLogin(t *testing.T) {
 		{name: "api:// scopes, no resource (VS Code)", req: LoginRequest{Scopes: []string{"api://petstore/Pets.Read"}}, wantScp: "Pets.Read"},
 		{name: "endpoint URL is an App ID URI and the scope prefix (RFC 8707 client)",
 			req: LoginRequest{Scopes: []string{f.endpoint + "/Pets.Read", "offline_access"}, Resource: f.endpoint}, wantScp: "Pets.Read"},
+		{name: "endpoint URL scopes without resource (VS Code with the endpoint URL App ID URI)",
+			req: LoginRequest{Scopes: []string{f.endpoint + "/Pets.Write"}}, wantScp: "Pets.Write"},
 		{name: "resource with api:// scopes", req: LoginRequest{Scopes: []string{"api://petstore/Pets.Read"}, Resource: f.endpoint}, wantCode: 9010010},
 		{name: "resource not an App ID URI", req: LoginRequest{Scopes: []string{"http://127.0.0.1:1/mcp/x/Pets.Read"}, Resource: "http://127.0.0.1:1/mcp/x"}, wantCode: 500011},
 		{name: "unqualified scope is Graph's", req: LoginRequest{Scopes: []string{"Pets.Read"}}, wantCode: 650053},
