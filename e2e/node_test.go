@@ -32,6 +32,7 @@ type sdkToken struct {
 	Aud    any    `json:"aud"`
 	Scope  string `json:"scope"`
 	Sub    string `json:"sub"`
+	Iss    string `json:"iss"`
 	Opaque bool   `json:"opaque"`
 }
 
@@ -57,6 +58,7 @@ type sdkResult struct {
 	InitialToken    *sdkToken          `json:"initialToken"`
 	SteppedUpToken  *sdkToken          `json:"steppedUpToken"`
 	Challenge       string             `json:"challenge"`
+	Error           string             `json:"error"`
 	Trace           []sdkTrace         `json:"trace"`
 }
 

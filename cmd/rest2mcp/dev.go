@@ -89,9 +89,8 @@ trying the protected flow in VS Code or scripts; never for production.
 	if err != nil {
 		return err
 	}
-	if cfg.PublicURL != "http://"+listen {
-		log.Warn("rest2mcp dev ignores publicURL: the endpoints are served on the loopback listener", "publicURL", cfg.PublicURL)
-	}
+	// publicURL of a config file is ignored: everything is served on the
+	// loopback listener.
 	cfg.Listen, cfg.PublicURL = listen, "http://"+listen
 	if cfg.MetricsListen != "" {
 		if _, err := loopbackListen(cfg.MetricsListen); err != nil {

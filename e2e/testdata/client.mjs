@@ -17,6 +17,9 @@
 //                  challenged scopes, and retry the same call
 //   granted        OAuth with the baseline scope; list tools (the gateway
 //                  in visibility "granted" mode shows only permitted tools)
+//   denied         OAuth with the baseline scope, read, then call createPet
+//                  as a user who may never get the write scope: the 403
+//                  step-up is attempted and must fail with an error
 //   token-exchange full OAuth dance, call getPet, then createPet (stepping
 //                  up if challenged); the gateway exchanges the caller's
 //                  token for an upstream token on each call
@@ -265,7 +268,7 @@ function findTool(tools, name) {
 function tokenSummary(provider) {
   const token = provider.tokens()?.access_token;
   const claims = token ? decodeJWT(token) : undefined;
-  return claims ? { aud: claims.aud, scope: claims.scope, sub: claims.sub } : { opaque: true };
+  return claims ? { aud: claims.aud, scope: claims.scope, sub: claims.sub, iss: claims.iss } : { opaque: true };
 }
 
 async function noauth() {
@@ -329,6 +332,30 @@ async function stepUp() {
   };
 }
 
+async function denied() {
+  const provider = new HeadlessOAuthProvider();
+  const { client } = await connectWithOAuth(provider);
+  const token = tokenSummary(provider);
+  const { tools } = await client.listTools();
+  const get = await client.callTool({ name: 'getPet', arguments: argumentsFor(findTool(tools, 'getPet'), { petId: 1 }) });
+  const params = { name: 'createPet', arguments: argumentsFor(findTool(tools, 'createPet'), { name: 'Fido', tag: 'dog' }) };
+  let error;
+  try {
+    await client.callTool(params);
+  } catch (err) {
+    error = String(err?.message ?? err);
+  }
+  check(error, 'createPet succeeded for a user without the write scope');
+  await client.close();
+  return {
+    token,
+    getPet: summarize(get),
+    challenge: trace.findLast((t) => t.status === 403)?.wwwAuthenticate,
+    error,
+    authorizations: provider.authorizations,
+  };
+}
+
 async function granted() {
   const provider = new HeadlessOAuthProvider();
   const { client } = await connectWithOAuth(provider);
@@ -369,6 +396,7 @@ const modes = {
   'list-and-call': listAndCall,
   'step-up': stepUp,
   granted,
+  denied,
   'token-exchange': tokenExchange,
 };
 

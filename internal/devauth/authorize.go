@@ -146,7 +146,25 @@ func (s *Server) serveConsent(w http.ResponseWriter, r *http.Request) {
 }
 
 // finish grants what the user may have and redirects with the code.
+//
+// A request that brings nothing new because the user may never have the
+// missing scopes (typically a step-up for alice, who may only read) is
+// denied with a description naming them, rather than answered with the
+// same insufficient token again.
 func (s *Server) finish(ctx context.Context, w http.ResponseWriter, r *http.Request, ar fosite.AuthorizeRequester, u User) {
+	var unavailable []string
+	for _, sc := range ar.GetRequestedScopes() {
+		if !u.may(sc) {
+			unavailable = append(unavailable, sc)
+		}
+	}
+	if len(unavailable) > 0 && len(s.newScopes(u, ar)) == 0 {
+		err := fosite.ErrAccessDenied.WithHintf("User %s may never be granted %s (rest2mcp dev --user %s=%s); the tools that need it stay unavailable to this user. Sign in as another user to use them.",
+			u.Name, strings.Join(unavailable, " "), u.Name, strings.Join(u.Scopes, ","))
+		s.log.InfoContext(ctx, "authorization denied: scopes the user may never have", "user", u.Name, "scope", strings.Join(unavailable, " "))
+		s.provider.WriteAuthorizeError(ctx, w, ar, err)
+		return
+	}
 	for _, sc := range ar.GetRequestedScopes() {
 		if u.may(sc) {
 			ar.GrantScope(sc)

@@ -330,4 +330,6 @@ func clientName(fc fosite.Client) string {
 }
 
 // isURLClient reports whether a client ID is a metadata-document URL.
-func isURLClient(id string) bool { return strings.HasPrefix(id, "https://") || strings.HasPrefix(id, "http://") }
+func isURLClient(id string) bool {
+	return strings.HasPrefix(id, "https://") || strings.HasPrefix(id, "http://")
+}

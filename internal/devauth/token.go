@@ -52,16 +52,6 @@ func (s *Server) serveToken(w http.ResponseWriter, r *http.Request) {
 		for _, a := range ar.GetRequestedAudience() {
 			ar.GrantAudience(a)
 		}
-	case grantAuthorizationCode, grantRefreshToken:
-		// RFC 8707 §2.2: a resource at the token endpoint must be one the
-		// grant covers.
-		for _, res := range resources {
-			if !slices.Contains(ar.GetGrantedAudience(), res) {
-				err := targetError("Resource %q was not granted by this authorization (granted: %s).", res, strings.Join(ar.GetGrantedAudience(), ", "))
-				s.provider.WriteAccessError(ctx, w, ar, err)
-				return
-			}
-		}
 	}
 	if js, ok := ar.GetSession().(*oauth2.JWTSession); ok && js.JWTClaims != nil {
 		// A refreshed token gets its own iat (the stored session keeps the
@@ -73,6 +63,18 @@ func (s *Server) serveToken(w http.ResponseWriter, r *http.Request) {
 		s.log.InfoContext(ctx, "token request refused", "grant_type", grant, "err", err)
 		s.provider.WriteAccessError(ctx, w, ar, err)
 		return
+	}
+	if grant == grantAuthorizationCode || grant == grantRefreshToken {
+		// RFC 8707 §2.2: a resource at the token endpoint must be one the
+		// grant covers (fosite copies the grant while building the
+		// response; the token is not sent when this fails).
+		for _, res := range resources {
+			if !slices.Contains(ar.GetGrantedAudience(), res) {
+				err := targetError("Resource %q was not granted by this authorization (granted: %s).", res, strings.Join(ar.GetGrantedAudience(), ", "))
+				s.provider.WriteAccessError(ctx, w, ar, err)
+				return
+			}
+		}
 	}
 	s.log.InfoContext(ctx, "token issued", "grant_type", grant, "client_id", ar.GetClient().GetID(),
 		"scope", strings.Join(ar.GetGrantedScopes(), " "), "aud", strings.Join(ar.GetGrantedAudience(), " "))
@@ -86,7 +88,9 @@ type exchangeHandler struct{ s *Server }
 
 var _ fosite.TokenEndpointHandler = (*exchangeHandler)(nil)
 
-func (h *exchangeHandler) CanSkipClientAuth(context.Context, fosite.AccessRequester) bool { return false }
+func (h *exchangeHandler) CanSkipClientAuth(context.Context, fosite.AccessRequester) bool {
+	return false
+}
 
 func (h *exchangeHandler) CanHandleTokenEndpointRequest(_ context.Context, ar fosite.AccessRequester) bool {
 	return ar.GetGrantTypes().ExactOne(grantTokenExchange)
