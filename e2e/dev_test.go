@@ -300,3 +300,59 @@ func authorizeRedirect(t *testing.T, u string) *url.URL {
 	}
 	return loc
 }
+
+// TestDevInspector lists the tools of `rest2mcp dev --yes` with the MCP
+// Inspector CLI, which does its own OAuth (registration, PKCE, token).
+// Its interactive login opens a browser; MCP_AUTO_OPEN_ENABLED lets it do
+// so without a terminal, and BROWSER points xdg-open at browser.mjs, which
+// follows the redirects to the Inspector's loopback callback.
+func TestDevInspector(t *testing.T) {
+	skipShort(t)
+	t.Parallel()
+	node := nodeBinary(t)
+	dir := testdataDir(t)
+	cli := filepath.Join(dir, "node_modules", "@modelcontextprotocol", "inspector", "clients", "launcher", "build", "index.js")
+	if _, err := os.Stat(cli); err != nil {
+		t.Fatalf("the MCP Inspector is not installed (%v); run `npm ci --prefix e2e/testdata`", err)
+	}
+	upstream := startUpstream(t, nil)
+	g := startDev(t, "--spec", petstoreSpec(t), "--upstream", upstream, "--name", apiName, "--yes")
+
+	tmp := t.TempDir()
+	browser := filepath.Join(tmp, "browser.sh")
+	script := fmt.Sprintf("#!/bin/sh\nexec %q %q \"$1\"\n", node, filepath.Join(dir, "browser.mjs"))
+	if err := os.WriteFile(browser, []byte(script), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	callback := fmt.Sprintf("http://127.0.0.1:%d/oauth/callback", freePort(t))
+	r := runCommandEnv(t, nodeTimeout, dir, []string{
+		"HOME=" + tmp,
+		"MCP_AUTO_OPEN_ENABLED=true",
+		"BROWSER=" + browser,
+		"MCP_INSPECTOR_SECRET_STORE=memory",
+	}, node, cli, "--cli", g.MCPURL, "--transport", "http", "--method", "tools/list", "--callback-url", callback, "--format", "json")
+	if r.err != nil {
+		t.Fatalf("inspector --cli tools/list: %v\nstdout:\n%s\nstderr:\n%s", r.err, r.stdout, r.stderr)
+	}
+	var out struct {
+		Result struct {
+			Tools []struct {
+				Name string `json:"name"`
+			} `json:"tools"`
+		} `json:"result"`
+	}
+	if err := json.Unmarshal([]byte(r.stdout), &out); err != nil {
+		t.Fatalf("inspector output %q: %v", truncate(r.stdout, 500), err)
+	}
+	var names []string
+	for _, tl := range out.Result.Tools {
+		names = append(names, tl.Name)
+	}
+	slices.Sort(names)
+	if diff := cmp.Diff(allTools, names); diff != "" {
+		t.Errorf("Inspector tools (-want +got):\n%s\nstderr:\n%s", diff, r.stderr)
+	}
+	if !strings.Contains(g.proc.stderr.String(), `client_name="MCP Inspector"`) {
+		t.Errorf("the Inspector did not register a client with the development authorization server:\n%s", g.proc.stderr)
+	}
+}

@@ -99,7 +99,8 @@ func (s *Server) serveAuthorize(w http.ResponseWriter, r *http.Request) {
 			u, signedIn = other, false
 		}
 	}
-	if signedIn && len(s.newScopes(u, ar)) == 0 {
+	prompt := strings.Fields(ar.GetRequestForm().Get("prompt"))
+	if signedIn && len(s.newScopes(u, ar)) == 0 && !slices.Contains(prompt, "consent") && !slices.Contains(prompt, "login") {
 		// Everything this user may grant was consented before.
 		s.finish(ctx, w, r, ar, u)
 		return
