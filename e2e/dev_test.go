@@ -22,7 +22,7 @@ import (
 func startDev(t *testing.T, args ...string) *gateway {
 	t.Helper()
 	g := gatewayAt(freePort(t))
-	argv := append([]string{gatewayBinary, "dev", "--listen", strings.TrimPrefix(g.ListenURL, "http://")}, args...)
+	argv := append([]string{gatewayBinary, "dev", "--listen", strings.TrimPrefix(g.ListenURL, "http://"), "--data-dir", t.TempDir()}, args...)
 	g.proc = startProcess(t, "rest2mcp dev", t.TempDir(), argv...)
 	g.waitReady(t)
 	return g

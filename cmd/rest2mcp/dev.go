@@ -11,6 +11,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -61,7 +62,7 @@ trying the protected flow in VS Code or scripts; never for production.
 	fs.BoolVar(&f.yes, "yes", false, "sign in and consent automatically, by redirects alone (scripts and tests)")
 	fs.StringVar(&f.as, "as", devauth.DefaultUser, "the user --yes signs in as")
 	fs.Var(&f.users, "user", "simulated user NAME=SCOPE,SCOPE who may only ever get those scopes (repeatable); user \""+devauth.DefaultUser+"\" may get every scope")
-	fs.StringVar(&f.dataDir, "data-dir", "", "directory keeping the signing key across restarts (default: a new key each start)")
+	fs.StringVar(&f.dataDir, "data-dir", "", `directory keeping the signing key and registered clients across restarts (default: the user cache directory, per port; "off": forget them on exit)`)
 	fs.StringVar(&f.cacheDir, "cache-dir", "", `directory for compiled specs (default: the user cache directory; "off" disables)`)
 	fs.StringVar(&f.logLevel, "log-level", "info", "debug, info, warn or error")
 	fs.StringVar(&f.logFormat, "log-format", "text", "text or json")
@@ -109,8 +110,14 @@ trying the protected flow in VS Code or scripts; never for production.
 		Logger:                 log,
 		Resources:              func() []devauth.Resource { return devResources(g) },
 	}
-	if f.dataDir != "" {
-		opts.KeyFile = filepath.Join(f.dataDir, "dev-as-key.pem")
+	switch f.dataDir {
+	case config.CacheOff:
+	case "":
+		if dir, err := os.UserCacheDir(); err == nil {
+			opts.DataDir = filepath.Join(dir, "rest2mcp", "dev", portOf(listen))
+		}
+	default:
+		opts.DataDir = f.dataDir
 	}
 	clients, err := protectWithDevAS(cfg, issuer, lookupEnv)
 	if err != nil {
@@ -169,6 +176,12 @@ func loopbackListen(addr string) (string, error) {
 	defer ln.Close()
 	_, port, _ = net.SplitHostPort(ln.Addr().String())
 	return net.JoinHostPort(host, port), nil
+}
+
+// portOf returns the port of host:port.
+func portOf(addr string) string {
+	_, port, _ := net.SplitHostPort(addr)
+	return port
 }
 
 // parseDevUsers reads --user NAME=SCOPE,SCOPE flags.

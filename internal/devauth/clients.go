@@ -7,9 +7,12 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"mime"
 	"net/http"
 	"net/url"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
@@ -38,6 +41,8 @@ type client struct {
 	audiences []string // besides the resources
 	s         *Server
 	fetched   time.Time // for metadata-document clients
+	// registered marks dynamically registered clients, which are saved.
+	registered bool
 }
 
 // GetScopes returns every scope the server knows.
@@ -55,13 +60,88 @@ type store struct {
 	s             *Server
 	http          *http.Client
 	allowLoopback bool
+	file          string // where registered clients are kept; "" = memory only
+	saveMu        sync.Mutex
 
 	mu      sync.RWMutex
 	clients map[string]*client
 }
 
-func newStore(s *Server, hc *http.Client, allowLoopback bool) *store {
-	return &store{MemoryStore: storage.NewMemoryStore(), s: s, http: hc, allowLoopback: allowLoopback, clients: map[string]*client{}}
+func newStore(s *Server, hc *http.Client, allowLoopback bool, file string) *store {
+	return &store{MemoryStore: storage.NewMemoryStore(), s: s, http: hc, allowLoopback: allowLoopback, file: file, clients: map[string]*client{}}
+}
+
+// persistedClient is a dynamically registered client as kept in the
+// clients file, so that clients (VS Code remembers its registration) keep
+// working after a restart.
+type persistedClient struct {
+	ID            string   `json:"client_id"`
+	Name          string   `json:"client_name,omitempty"`
+	RedirectURIs  []string `json:"redirect_uris,omitempty"`
+	GrantTypes    []string `json:"grant_types"`
+	ResponseTypes []string `json:"response_types"`
+	Public        bool     `json:"public"`
+	SecretHash    []byte   `json:"secret_hash,omitempty"`
+}
+
+// load reads the clients file, if any.
+func (st *store) load() error {
+	if st.file == "" {
+		return nil
+	}
+	b, err := os.ReadFile(st.file)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("devauth: read clients: %w", err)
+	}
+	var list []persistedClient
+	if err := json.Unmarshal(b, &list); err != nil {
+		return fmt.Errorf("devauth: clients file %s: %w (delete it to start afresh)", st.file, err)
+	}
+	for _, p := range list {
+		st.clients[p.ID] = &client{
+			DefaultClient: &fosite.DefaultClient{ID: p.ID, Secret: p.SecretHash, RedirectURIs: p.RedirectURIs, GrantTypes: p.GrantTypes, ResponseTypes: p.ResponseTypes, Public: p.Public},
+			name:          p.Name,
+			s:             st.s,
+			registered:    true,
+		}
+	}
+	return nil
+}
+
+// save writes the registered clients to the clients file (atomically).
+func (st *store) save() error {
+	if st.file == "" {
+		return nil
+	}
+	st.saveMu.Lock()
+	defer st.saveMu.Unlock()
+	st.mu.RLock()
+	var list []persistedClient
+	for _, c := range st.clients {
+		if c.registered {
+			list = append(list, persistedClient{ID: c.ID, Name: c.name, RedirectURIs: c.RedirectURIs, GrantTypes: c.GrantTypes, ResponseTypes: c.ResponseTypes, Public: c.Public, SecretHash: c.Secret})
+		}
+	}
+	st.mu.RUnlock()
+	slices.SortFunc(list, func(a, b persistedClient) int { return strings.Compare(a.ID, b.ID) })
+	b, err := json.MarshalIndent(list, "", "  ")
+	if err != nil {
+		return err
+	}
+	if err := os.MkdirAll(filepath.Dir(st.file), 0o700); err != nil {
+		return fmt.Errorf("devauth: clients directory: %w", err)
+	}
+	tmp := st.file + ".tmp"
+	if err := os.WriteFile(tmp, b, 0o600); err != nil {
+		return fmt.Errorf("devauth: write clients: %w", err)
+	}
+	if err := os.Rename(tmp, st.file); err != nil {
+		return fmt.Errorf("devauth: write clients: %w", err)
+	}
+	return nil
 }
 
 // GetClient returns a registered client, or fetches the metadata document
@@ -225,6 +305,7 @@ func (s *Server) serveRegister(w http.ResponseWriter, r *http.Request) {
 		DefaultClient: &fosite.DefaultClient{ID: id, RedirectURIs: m.RedirectURIs, GrantTypes: m.GrantTypes, ResponseTypes: m.ResponseTypes, Public: public},
 		name:          m.ClientName,
 		s:             s,
+		registered:    true,
 	}
 	resp := map[string]any{
 		"client_id":                  id,
@@ -249,6 +330,10 @@ func (s *Server) serveRegister(w http.ResponseWriter, r *http.Request) {
 	if err := s.store.put(c); err != nil {
 		writeJSON(w, http.StatusBadRequest, badMetadata("%v", err))
 		return
+	}
+	if err := s.store.save(); err != nil {
+		// The client works until the next restart.
+		s.log.WarnContext(r.Context(), "registered client not saved", "err", err)
 	}
 	s.log.InfoContext(r.Context(), "client registered", "client_id", id, "client_name", m.ClientName, "public", public)
 	writeJSON(w, http.StatusCreated, resp)

@@ -30,6 +30,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
@@ -122,9 +123,10 @@ type Options struct {
 	AutoUser string
 	// Clients are pre-registered confidential clients.
 	Clients []Client
-	// KeyFile, when set, holds the signing key (PEM); it is created when
-	// missing, so that tokens survive restarts.
-	KeyFile string
+	// DataDir, when set, keeps the signing key (dev-as-key.pem) and the
+	// dynamically registered clients (dev-as-clients.json) across
+	// restarts, so that tokens and client registrations stay valid.
+	DataDir string
 	// AllowLoopbackClientIDs accepts client ID metadata documents at
 	// http://127.0.0.1, http://localhost or http://[::1] URLs, for clients
 	// developed on the same machine.
@@ -201,7 +203,11 @@ func New(opts Options) (*Server, error) {
 	if !seen[s.autoUser] {
 		return nil, fmt.Errorf("devauth: unknown user %q", s.autoUser)
 	}
-	if s.key, err = loadOrCreateKey(opts.KeyFile); err != nil {
+	var keyFile, clientsFile string
+	if opts.DataDir != "" {
+		keyFile, clientsFile = filepath.Join(opts.DataDir, "dev-as-key.pem"), filepath.Join(opts.DataDir, "dev-as-clients.json")
+	}
+	if s.key, err = loadOrCreateKey(keyFile); err != nil {
 		return nil, err
 	}
 	if s.kid, err = keyID(&s.key.PublicKey); err != nil {
@@ -236,7 +242,10 @@ func New(opts Options) (*Server, error) {
 	if hc == nil {
 		hc = metadataClient(opts.AllowLoopbackClientIDs)
 	}
-	s.store = newStore(s, hc, opts.AllowLoopbackClientIDs)
+	s.store = newStore(s, hc, opts.AllowLoopbackClientIDs, clientsFile)
+	if err := s.store.load(); err != nil {
+		return nil, err
+	}
 	for _, c := range opts.Clients {
 		if err := s.store.addConfidential(context.Background(), c); err != nil {
 			return nil, err
