@@ -42,8 +42,10 @@ func cmdDev(ctx context.Context, args []string, stderr io.Writer, lookupEnv func
 	fs := flag.NewFlagSet("dev", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.Usage = func() {
-		fmt.Fprint(stderr, `Usage: rest2mcp dev --spec PATH|URL [--upstream URL] [--name API] [--listen 127.0.0.1:PORT] [--yes] [--user NAME=SCOPE,SCOPE]...
+		fmt.Fprint(stderr, `Usage: rest2mcp dev [--spec PATH|URL [--upstream URL] [--name API]] [--listen 127.0.0.1:PORT] [--yes] [--user NAME=SCOPE,SCOPE]...
        rest2mcp dev --config FILE [--listen 127.0.0.1:PORT] [--yes] [--user ...]
+
+Without --spec or --config, serves the example Petstore against the built-in demo upstream.
 
 Serves the API(s) PROTECTED by an embedded development authorization server on
 the same loopback listener (issuer <base>/dev-as): OAuth metadata, client
@@ -82,6 +84,15 @@ trying the protected flow in VS Code or scripts; never for production.
 		return err
 	}
 	f.listen = listen
+	if f.spec == "" && f.config == "" {
+		// Nothing given: the example Petstore against the demo upstream.
+		demo, err := startDemoPetstore()
+		if err != nil {
+			return err
+		}
+		defer demo.close()
+		f.spec, f.upstream, f.name = demo.spec, demo.upstream, "petstore"
+	}
 	cfg, err := f.buildConfig(ctx, lookupEnv)
 	if err != nil {
 		return err
