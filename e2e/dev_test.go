@@ -43,7 +43,10 @@ func TestDev(t *testing.T) {
 	// by the other.
 	cfg := map[string]any{"apis": []map[string]any{
 		{"name": apiName, "spec": petstoreSpec(t), "upstream": upstream},
-		{"name": "other", "spec": petstoreSpec(t), "upstream": upstream},
+		// The other one exchanges each caller's token at the development
+		// server for the upstream (RFC 8693).
+		{"name": "other", "spec": petstoreSpec(t), "upstream": upstream,
+			"upstreamAuth": map[string]any{"type": "tokenExchange", "audience": "https://upstream.example/pets"}},
 	}}
 	b, err := yaml.Marshal(cfg)
 	if err != nil {
@@ -177,6 +180,12 @@ func TestDev(t *testing.T) {
 		s := &mcpSession{url: otherURL, version: modernVersion, token: tok.AccessToken}
 		if r := s.call(t, "tools/list", nil); r.Status != http.StatusOK {
 			t.Errorf("tools/list on %s with its own token: %v, want 200", otherURL, r)
+		}
+		if res := s.callTool(t, "getPet", map[string]any{"petId": 1}); res.IsError {
+			t.Errorf("getPet on %s (token exchange at the development server): %+v", otherURL, res)
+		}
+		if log := g.proc.stderr.String(); !strings.Contains(log, "grant_type=urn:ietf:params:oauth:grant-type:token-exchange client_id=rest2mcp-gateway scope=pets:read aud=https://upstream.example/pets") {
+			t.Errorf("no token exchange for the upstream in the log:\n%s", log)
 		}
 		s = &mcpSession{url: g.MCPURL, version: modernVersion, token: tok.AccessToken}
 		if r := s.call(t, "tools/list", nil); r.Status != http.StatusUnauthorized {
