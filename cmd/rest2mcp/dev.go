@@ -124,8 +124,15 @@ trying the protected flow in VS Code or scripts; never for production.
 	switch f.dataDir {
 	case config.CacheOff:
 	case "":
+		// The default is best effort: without a writable cache directory
+		// the key and clients last until exit.
 		if dir, err := os.UserCacheDir(); err == nil {
-			opts.DataDir = filepath.Join(dir, "rest2mcp", "dev", portOf(listen))
+			dir = filepath.Join(dir, "rest2mcp", "dev", portOf(listen))
+			if err := os.MkdirAll(dir, 0o700); err == nil {
+				opts.DataDir = dir
+			} else {
+				log.Warn("signing key and registered clients will not survive a restart", "err", err)
+			}
 		}
 	default:
 		opts.DataDir = f.dataDir

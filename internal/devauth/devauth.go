@@ -304,7 +304,29 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("POST "+p+"/consent", s.serveConsent)
 	mux.HandleFunc("POST "+p+"/token", s.serveToken)
 	mux.HandleFunc("GET "+p+"/{$}", s.serveHome)
-	return securityHeaders(mux)
+	return securityHeaders(cors(p, mux))
+}
+
+// cors lets browser-based MCP clients read the metadata and keys and call
+// the registration and token endpoints, which use no cookies. The
+// authorization and consent pages are navigations, never CORS requests.
+func cors(issuerPath string, h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		interactive := r.URL.Path == issuerPath+"/authorize" || r.URL.Path == issuerPath+"/consent"
+		if r.Header.Get("Origin") == "" || interactive {
+			h.ServeHTTP(w, r)
+			return
+		}
+		w.Header().Set("Access-Control-Allow-Origin", "*")
+		if r.Method == http.MethodOptions {
+			w.Header().Set("Access-Control-Allow-Methods", "GET, POST")
+			w.Header().Set("Access-Control-Allow-Headers", "Authorization, Content-Type, MCP-Protocol-Version")
+			w.Header().Set("Access-Control-Max-Age", "600")
+			w.WriteHeader(http.StatusNoContent)
+			return
+		}
+		h.ServeHTTP(w, r)
+	})
 }
 
 // Transport returns a RoundTripper that answers requests for this

@@ -205,6 +205,31 @@ func TestMetadata(t *testing.T) {
 	}
 }
 
+func TestCORS(t *testing.T) {
+	ts := newTestServer(t, nil)
+	req, _ := http.NewRequest(http.MethodOptions, ts.issuer+"/token", nil)
+	req.Header.Set("Origin", "http://localhost:6274")
+	req.Header.Set("Access-Control-Request-Method", "POST")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusNoContent || resp.Header.Get("Access-Control-Allow-Origin") != "*" {
+		t.Errorf("preflight of /token: HTTP %d %v", resp.StatusCode, resp.Header)
+	}
+	req, _ = http.NewRequest(http.MethodGet, ts.issuer+"/authorize", nil)
+	req.Header.Set("Origin", "http://localhost:6274")
+	resp, err = http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.Header.Get("Access-Control-Allow-Origin") != "" {
+		t.Error("the authorization endpoint answers CORS requests")
+	}
+}
+
 func TestRegistrationRefusals(t *testing.T) {
 	ts := newTestServer(t, nil)
 	tests := []struct{ body, want string }{
