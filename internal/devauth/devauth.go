@@ -81,7 +81,9 @@ type Resource struct {
 
 // Scope is one scope of a resource and the tools that need it.
 type Scope struct {
-	Name  string
+	// Name is the scope as it appears in tokens.
+	Name string
+	// Tools are the tools whose policy requirement names the scope.
 	Tools []string
 }
 
@@ -102,6 +104,8 @@ func (u User) may(scope string) bool {
 // Client is a pre-registered confidential client, for example the
 // gateway's own client for token exchange.
 type Client struct {
+	// ID and Secret authenticate the client (client_secret_basic or
+	// client_secret_post).
 	ID, Secret string
 	// Audiences are the audiences the client may request besides the
 	// resources (for example an upstream API's audience).

@@ -460,6 +460,21 @@ func TestUserWhoMayNotHaveAScope(t *testing.T) {
 	}
 }
 
+// TestVSCodeLikeClient registers the way VS Code does (port-less
+// loopback and vscode.dev redirect URIs, unknown extra metadata) and is
+// redirected to the loopback port it listens on (RFC 8252 §7.3).
+func TestVSCodeLikeClient(t *testing.T) {
+	ts := newTestServer(t, func(o *Options) { o.AutoConsent = true })
+	reg := ts.register(t, `{"client_name":"Visual Studio Code","client_uri":"https://code.visualstudio.com","grant_types":["authorization_code","refresh_token"],`+
+		`"response_types":["code"],"token_endpoint_auth_method":"none","redirect_uris":["https://vscode.dev/redirect","http://127.0.0.1/","http://localhost/"]}`)
+	q := authorizeQuery(reg["client_id"].(string), readScope, url.Values{"redirect_uri": {"http://127.0.0.1:33418/"}})
+	resp := ts.authorize(t, noRedirect(), q)
+	loc, err := resp.Location()
+	if err != nil || !strings.HasPrefix(loc.String(), "http://127.0.0.1:33418/?code=") {
+		t.Errorf("redirect %v (%v), want the code at http://127.0.0.1:33418/", loc, err)
+	}
+}
+
 func TestClientCredentials(t *testing.T) {
 	ts := newTestServer(t, nil)
 	reg := ts.register(t, `{"client_name":"script","grant_types":["client_credentials"],"token_endpoint_auth_method":"client_secret_basic"}`)
