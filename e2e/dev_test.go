@@ -310,6 +310,38 @@ func authorizeRedirect(t *testing.T, u string) *url.URL {
 	return loc
 }
 
+// TestDevConsentPage runs the SDK client's step-up against `rest2mcp dev`
+// without --yes: the headless browser allows each consent page, which
+// names the client and, per scope, the tools it unlocks; on step-up it
+// asks only for the new scope.
+func TestDevConsentPage(t *testing.T) {
+	skipShort(t)
+	t.Parallel()
+	upstream := startUpstream(t, nil)
+	g := startDev(t, "--spec", petstoreSpec(t), "--upstream", upstream, "--name", apiName)
+	res := runSDKClient(t, g.MCPURL, "consent")
+	if len(res.ConsentPages) != 2 {
+		t.Fatalf("consent pages = %q, want the sign-in and the step-up", res.ConsentPages)
+	}
+	first, second := res.ConsentPages[0], res.ConsentPages[1]
+	for _, want := range []string{"Development authorization server", "Allow rest2mcp e2e client ?", "Permissions requested pets:read : lets it use getPet , listPets"} {
+		if !strings.Contains(first, want) {
+			t.Errorf("first consent page lacks %q:\n%s", want, first)
+		}
+	}
+	if strings.Contains(first, "pets:write") {
+		t.Errorf("first consent page mentions pets:write, which was not asked for:\n%s", first)
+	}
+	for _, want := range []string{"Additional permissions requested pets:write : lets it use createPet , deletePet", "Allowed earlier: pets:read"} {
+		if !strings.Contains(second, want) {
+			t.Errorf("step-up consent page lacks %q:\n%s", want, second)
+		}
+	}
+	if res.CreatePet == nil || res.CreatePet.IsError || !strings.Contains(res.CreatePet.Text, "Fido") {
+		t.Errorf("createPet after step-up = %+v, want the new pet Fido", res.CreatePet)
+	}
+}
+
 // TestDevInspector lists the tools of `rest2mcp dev --yes` with the MCP
 // Inspector CLI, which does its own OAuth (registration, PKCE, token).
 // Its interactive login opens a browser; MCP_AUTO_OPEN_ENABLED lets it do

@@ -59,6 +59,7 @@ type sdkResult struct {
 	SteppedUpToken  *sdkToken          `json:"steppedUpToken"`
 	Challenge       string             `json:"challenge"`
 	Error           string             `json:"error"`
+	ConsentPages    []string           `json:"consentPages"`
 	Trace           []sdkTrace         `json:"trace"`
 }
 

@@ -244,9 +244,12 @@ type consentPage struct {
 	User                           string
 	OtherUsers                     []userLink
 	Resources                      []Resource
-	New, Granted, Unavailable      []consentScope
-	Query, CSRF                    string
-	Issuer                         string
+	// New are the requested scopes to allow now, Granted the scopes the
+	// user allowed the client before, Unavailable the requested scopes
+	// the user may never have.
+	New, Granted, Unavailable []consentScope
+	Query, CSRF               string
+	Issuer                    string
 }
 
 type userLink struct{ Name, URL string }
@@ -286,14 +289,15 @@ func (s *Server) renderConsent(w http.ResponseWriter, r *http.Request, ar fosite
 		}
 	}
 	had := s.consented(u.Name, ar.GetClient().GetID())
+	for _, sc := range had {
+		p.Granted = append(p.Granted, consentScope{Name: sc})
+	}
 	for _, sc := range ar.GetRequestedScopes() {
 		line := consentScope{Name: sc, Tools: slices.Compact(slices.Sorted(slices.Values(tools[sc])))}
 		switch {
 		case !u.may(sc):
 			p.Unavailable = append(p.Unavailable, line)
-		case slices.Contains(had, sc):
-			p.Granted = append(p.Granted, line)
-		default:
+		case !slices.Contains(had, sc):
 			p.New = append(p.New, line)
 		}
 	}
@@ -325,7 +329,7 @@ as <strong>{{.User}}</strong>. After you answer, your browser returns to <code>{
 {{if .New}}<h2>{{if .Granted}}Additional permissions requested{{else}}Permissions requested{{end}}</h2><ul>
 {{range .New}}<li><code>{{.Name}}</code>{{if .Tools}}: lets it use {{range $i, $t := .Tools}}{{if $i}}, {{end}}<code>{{$t}}</code>{{end}}{{else}} <span class="muted">(no tool of this API needs it)</span>{{end}}</li>
 {{end}}</ul>{{else}}<p>No new permissions: the client asks only for what it already has{{if .Unavailable}} or what {{.User}} may not have{{end}}.</p>{{end}}
-{{if .Granted}}<p class="muted">Already allowed: {{range $i, $g := .Granted}}{{if $i}}, {{end}}<code>{{$g.Name}}</code>{{end}}.</p>{{end}}
+{{if .Granted}}<p class="muted">Allowed earlier: {{range $i, $g := .Granted}}{{if $i}}, {{end}}<code>{{$g.Name}}</code>{{end}}.</p>{{end}}
 {{if .Unavailable}}<h2 class="bad">Not available to {{.User}}</h2><ul>
 {{range .Unavailable}}<li><code>{{.Name}}</code>{{if .Tools}} (needed by {{range $i, $t := .Tools}}{{if $i}}, {{end}}<code>{{$t}}</code>{{end}}){{end}}: {{$.User}} may never get this scope, so the token will not carry it and these tools answer <em>403 insufficient_scope</em>.</li>
 {{end}}</ul>{{end}}

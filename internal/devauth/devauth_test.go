@@ -422,7 +422,7 @@ func TestConsentPage(t *testing.T) {
 
 	// Step-up: the page shows only the new scope, and what it unlocks.
 	body, form = page(authorizeQuery(id, readScope+" "+writeScp, nil))
-	if !strings.Contains(body, "Additional permissions requested") || !strings.Contains(body, "createPet") || !strings.Contains(body, "Already allowed") {
+	if !strings.Contains(body, "Additional permissions requested") || !strings.Contains(body, "createPet") || !strings.Contains(body, "Allowed earlier") {
 		t.Errorf("step-up page does not separate the new scope:\n%s", body)
 	}
 	form.Set("action", "deny")
