@@ -43,6 +43,7 @@ type client struct {
 	fetched   time.Time // for metadata-document clients
 	// registered marks dynamically registered clients, which are saved.
 	registered bool
+	issuedAt   int64 // Unix seconds, for registered clients
 }
 
 // GetScopes returns every scope the server knows.
@@ -82,7 +83,12 @@ type persistedClient struct {
 	ResponseTypes []string `json:"response_types"`
 	Public        bool     `json:"public"`
 	SecretHash    []byte   `json:"secret_hash,omitempty"`
+	IssuedAt      int64    `json:"client_id_issued_at"`
 }
+
+// maxKeptClients bounds the clients reloaded at start (the most recent),
+// so that a long-lived data directory never fills the registry.
+const maxKeptClients = maxClients / 2
 
 // load reads the clients file, if any.
 func (st *store) load() error {
@@ -100,12 +106,17 @@ func (st *store) load() error {
 	if err := json.Unmarshal(b, &list); err != nil {
 		return fmt.Errorf("devauth: clients file %s: %w (delete it to start afresh)", st.file, err)
 	}
+	slices.SortFunc(list, func(a, b persistedClient) int { return int(b.IssuedAt - a.IssuedAt) })
+	if len(list) > maxKeptClients {
+		list = list[:maxKeptClients]
+	}
 	for _, p := range list {
 		st.clients[p.ID] = &client{
 			DefaultClient: &fosite.DefaultClient{ID: p.ID, Secret: p.SecretHash, RedirectURIs: p.RedirectURIs, GrantTypes: p.GrantTypes, ResponseTypes: p.ResponseTypes, Public: p.Public},
 			name:          p.Name,
 			s:             st.s,
 			registered:    true,
+			issuedAt:      p.IssuedAt,
 		}
 	}
 	return nil
@@ -122,7 +133,7 @@ func (st *store) save() error {
 	var list []persistedClient
 	for _, c := range st.clients {
 		if c.registered {
-			list = append(list, persistedClient{ID: c.ID, Name: c.name, RedirectURIs: c.RedirectURIs, GrantTypes: c.GrantTypes, ResponseTypes: c.ResponseTypes, Public: c.Public, SecretHash: c.Secret})
+			list = append(list, persistedClient{ID: c.ID, Name: c.name, RedirectURIs: c.RedirectURIs, GrantTypes: c.GrantTypes, ResponseTypes: c.ResponseTypes, Public: c.Public, SecretHash: c.Secret, IssuedAt: c.issuedAt})
 		}
 	}
 	st.mu.RUnlock()
@@ -306,10 +317,11 @@ func (s *Server) serveRegister(w http.ResponseWriter, r *http.Request) {
 		name:          m.ClientName,
 		s:             s,
 		registered:    true,
+		issuedAt:      time.Now().Unix(),
 	}
 	resp := map[string]any{
 		"client_id":                  id,
-		"client_id_issued_at":        time.Now().Unix(),
+		"client_id_issued_at":        c.issuedAt,
 		"client_name":                m.ClientName,
 		"redirect_uris":              m.RedirectURIs,
 		"grant_types":                m.GrantTypes,
