@@ -33,6 +33,7 @@ type sdkToken struct {
 	Scope  string `json:"scope"`
 	Scp    string `json:"scp"`
 	Sub    string `json:"sub"`
+	Iss    string `json:"iss"`
 	Opaque bool   `json:"opaque"`
 }
 
@@ -58,6 +59,8 @@ type sdkResult struct {
 	InitialToken    *sdkToken          `json:"initialToken"`
 	SteppedUpToken  *sdkToken          `json:"steppedUpToken"`
 	Challenge       string             `json:"challenge"`
+	Error           string             `json:"error"`
+	ConsentPages    []string           `json:"consentPages"`
 	Trace           []sdkTrace         `json:"trace"`
 }
 

@@ -167,10 +167,19 @@ type runResult struct {
 // runCommand runs a short-lived command to completion within timeout.
 func runCommand(t *testing.T, timeout time.Duration, dir string, argv ...string) runResult {
 	t.Helper()
+	return runCommandEnv(t, timeout, dir, nil, argv...)
+}
+
+// runCommandEnv is runCommand with extra environment variables.
+func runCommandEnv(t *testing.T, timeout time.Duration, dir string, env []string, argv ...string) runResult {
+	t.Helper()
 	ctx, cancel := context.WithTimeout(t.Context(), timeout)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, argv[0], argv[1:]...)
 	cmd.Dir = dir
+	if env != nil {
+		cmd.Env = append(os.Environ(), env...)
+	}
 	cmd.Cancel = func() error { return cmd.Process.Signal(syscall.SIGTERM) }
 	cmd.WaitDelay = stopGrace
 	var stdout, stderr bytes.Buffer

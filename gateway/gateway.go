@@ -39,6 +39,11 @@ type Options struct {
 	OutboundClient *http.Client
 	// Version is reported as the MCP server version.
 	Version string
+	// Routes are extra handlers served on the gateway's listener, keyed by
+	// echo path pattern ("/dev-as/*"), for example the development
+	// authorization server of `rest2mcp dev`. They get the recover,
+	// request id and access log middleware, not the MCP chain.
+	Routes map[string]http.Handler
 }
 
 // Gateway serves every configured API.
@@ -52,6 +57,7 @@ type Gateway struct {
 	tokenCache     *authbridge.TokenCache
 	metrics        *metrics
 	version        string
+	routes         map[string]http.Handler
 
 	apis  map[string]*API
 	order []string
@@ -81,6 +87,7 @@ func New(ctx context.Context, opts Options) (*Gateway, error) {
 		upstreamClient: opts.UpstreamClient,
 		outboundClient: opts.OutboundClient,
 		version:        opts.Version,
+		routes:         opts.Routes,
 		apis:           map[string]*API{},
 		tokenCache:     authbridge.NewTokenCache(authbridge.TokenCacheOptions{}),
 	}
@@ -240,6 +247,9 @@ func (g *Gateway) newEcho() *echo.Echo {
 	e.Any("/mcp/:api", g.serveMCP)
 	if g.cfg.MetricsOnMainListener() {
 		e.GET("/metrics", echo.WrapHandler(g.metricsOnMain()))
+	}
+	for path, h := range g.routes {
+		e.Any(path, echo.WrapHandler(h))
 	}
 
 	protected := 0

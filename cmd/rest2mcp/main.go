@@ -7,6 +7,8 @@
 //	rest2mcp serve --spec openapi.yaml [--upstream URL] [--name API] [--listen ADDR]
 //	               [--public-url URL --issuer URL [--audience A]]
 //	rest2mcp demo                      # the example Petstore against a built-in upstream
+//	rest2mcp dev --spec openapi.yaml [--upstream URL] [--yes] [--user NAME=SCOPES]
+//	                                   # protected by an embedded development authorization server
 //	rest2mcp tools --spec PATH|URL [--json]
 //	rest2mcp validate --config F | --spec S
 //	rest2mcp policy explain --config F --api A [--scopes "a b"] [--claims JSON]
@@ -67,6 +69,8 @@ const usage = `rest2mcp turns REST APIs (OpenAPI) into protected remote MCP serv
 Commands:
   serve      serve the APIs of a config file, or one spec given by flags
   demo       serve the example Petstore against a built-in demo upstream
+  dev        serve a spec or config PROTECTED by an embedded development
+             authorization server (loopback only), to try OAuth in VS Code
   tools      print the tools generated from a spec, without serving
   validate   check a config or a spec and print every problem
   policy     policy tools ("policy explain")
@@ -89,6 +93,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, lookupEnv
 		return cmdServe(ctx, rest, stderr, lookupEnv)
 	case "demo":
 		return cmdDemo(ctx, rest, stderr, lookupEnv)
+	case "dev":
+		return cmdDev(ctx, rest, stderr, lookupEnv)
 	case "tools":
 		return cmdTools(ctx, rest, stdout, stderr)
 	case "validate":

@@ -247,31 +247,19 @@ func cmdDemo(ctx context.Context, args []string, stderr io.Writer, lookupEnv fun
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return fmt.Errorf("demo upstream: %w", err)
-	}
-	up := &http.Server{Handler: demoapi.New().Handler(), ReadHeaderTimeout: 5 * time.Second}
-	go func() { _ = up.Serve(ln) }()
-	defer up.Close()
-
-	dir, err := os.MkdirTemp("", "rest2mcp-demo-")
+	demo, err := startDemoPetstore()
 	if err != nil {
 		return err
 	}
-	defer os.RemoveAll(dir)
-	spec := filepath.Join(dir, "petstore.yaml")
-	if err := os.WriteFile(spec, examples.PetstoreSpec, 0o600); err != nil {
-		return err
-	}
+	defer demo.close()
 	cfg := &config.Config{
 		Listen: f.listen,
-		APIs:   []config.API{{Name: "petstore", Spec: spec, Upstream: "http://" + ln.Addr().String() + "/v1"}},
+		APIs:   []config.API{{Name: "petstore", Spec: demo.spec, Upstream: demo.upstream}},
 	}
 	cfg.ApplyDefaults()
 	banner := func(net.Addr) {
 		u := cfg.ResourceURL("petstore")
-		fmt.Fprintf(stderr, "\nrest2mcp demo: Petstore tools at %s (demo upstream on %s)\n", u, ln.Addr())
+		fmt.Fprintf(stderr, "\nrest2mcp demo: Petstore tools at %s (demo upstream on %s)\n", u, demo.upstream)
 		fmt.Fprintf(stderr, "  list the tools:  curl -s %s -H 'Content-Type: application/json' -H 'Accept: application/json, text/event-stream' \\\n", u)
 		fmt.Fprintf(stderr, "                     -H 'Mcp-Protocol-Version: 2025-11-25' -d '{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"tools/list\"}'\n")
 		fmt.Fprintf(stderr, "  call one:        ... -d '{\"jsonrpc\":\"2.0\",\"id\":2,\"method\":\"tools/call\",\"params\":{\"name\":\"getPet\",\"arguments\":{\"petId\":1}}}'\n")
@@ -284,6 +272,39 @@ func cmdDemo(ctx context.Context, args []string, stderr io.Writer, lookupEnv fun
 		return err
 	}
 	return nil
+}
+
+// demoPetstore is the example Petstore spec, written to a temporary file,
+// and the built-in demo upstream serving it on loopback.
+type demoPetstore struct {
+	spec, upstream string
+	close          func()
+}
+
+// startDemoPetstore starts the demo upstream; close stops it and removes
+// the spec file.
+func startDemoPetstore() (*demoPetstore, error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, fmt.Errorf("demo upstream: %w", err)
+	}
+	up := &http.Server{Handler: demoapi.New().Handler(), ReadHeaderTimeout: 5 * time.Second}
+	go func() { _ = up.Serve(ln) }()
+	dir, err := os.MkdirTemp("", "rest2mcp-demo-")
+	if err != nil {
+		up.Close()
+		return nil, err
+	}
+	d := &demoPetstore{
+		spec:     filepath.Join(dir, "petstore.yaml"),
+		upstream: "http://" + ln.Addr().String() + "/v1",
+		close:    func() { up.Close(); os.RemoveAll(dir) },
+	}
+	if err := os.WriteFile(d.spec, examples.PetstoreSpec, 0o600); err != nil {
+		d.close()
+		return nil, err
+	}
+	return d, nil
 }
 
 // cmdHealthcheck probes /healthz of a running gateway (for HEALTHCHECK in

@@ -20,6 +20,12 @@
 //                  challenged scopes, and retry the same call
 //   granted        OAuth with the baseline scope; list tools (the gateway
 //                  in visibility "granted" mode shows only permitted tools)
+//   consent        step-up against `rest2mcp dev` without --yes: the
+//                  headless browser submits "Allow" on each consent page
+//                  and returns the pages' text
+//   denied         OAuth with the baseline scope, read, then call createPet
+//                  as a user who may never get the write scope: the 403
+//                  step-up is attempted and must fail with an error
 //   token-exchange full OAuth dance, call getPet, then createPet (stepping
 //                  up if challenged); the gateway exchanges the caller's
 //                  token for an upstream token on each call
@@ -47,6 +53,9 @@ const serverURL = new URL(args.url);
 
 // trace records every HTTP exchange the SDK makes (auth included).
 const trace = [];
+// consentPages keeps the text of each rest2mcp dev consent page the
+// headless browser allowed (mode consent), in order.
+const consentPages = args.mode === 'consent' ? [] : undefined;
 
 setTimeout(() => fail(`timed out after ${TIMEOUT_MS} ms`), TIMEOUT_MS).unref();
 
@@ -193,25 +202,74 @@ async function browse(startURL, expectedState) {
       cookies.set(pair.slice(0, eq).trim(), pair.slice(eq + 1).trim());
     }
     const location = res.headers.get('location');
+    if (res.status === 200 && consentPages && (res.headers.get('content-type') ?? '').startsWith('text/html')) {
+      // rest2mcp dev's consent page: keep its text and click "Allow".
+      const page = await res.text();
+      const form = consentForm(page);
+      if (form) {
+        consentPages.push(pageText(page));
+        form.set('action', 'allow');
+        const post = await fetch(new URL('consent', url), {
+          method: 'POST',
+          redirect: 'manual',
+          headers: { cookie: [...cookies].map(([k, v]) => `${k}=${v}`).join('; '), 'content-type': 'application/x-www-form-urlencoded' },
+          body: form.toString(),
+        });
+        trace.push({ method: 'POST', url: new URL('consent', url).href, status: post.status });
+        const next = post.headers.get('location');
+        await post.body?.cancel();
+        if (post.status < 300 || post.status >= 400 || !next) {
+          throw new Error(`consent form answered HTTP ${post.status}`);
+        }
+        url = new URL(next, url);
+        if (url.href.startsWith(REDIRECT_URL)) return codeFrom(url, expectedState);
+        continue;
+      }
+      throw new Error(`authorization stopped at ${url.href} with HTTP 200: ${page.slice(0, 500)}`);
+    }
     if (res.status < 300 || res.status >= 400 || !location) {
       const body = await res.text();
       throw new Error(`authorization stopped at ${url.href} with HTTP ${res.status}: ${body.slice(0, 500)}`);
     }
     await res.body?.cancel();
     const next = new URL(location, url);
-    if (next.href.startsWith(REDIRECT_URL)) {
-      const error = next.searchParams.get('error');
-      if (error) {
-        throw new Error(`authorization error ${error}: ${next.searchParams.get('error_description') ?? ''}`);
-      }
-      check(next.searchParams.get('state') === expectedState, 'state mismatch on the redirect');
-      const code = next.searchParams.get('code');
-      check(code, 'redirect without a code');
-      return code;
-    }
+    if (next.href.startsWith(REDIRECT_URL)) return codeFrom(next, expectedState);
     url = next;
   }
   throw new Error('too many redirects during authorization');
+}
+
+// codeFrom returns the code of the final redirect to REDIRECT_URL.
+function codeFrom(next, expectedState) {
+  const error = next.searchParams.get('error');
+  if (error) {
+    throw new Error(`authorization error ${error}: ${next.searchParams.get('error_description') ?? ''}`);
+  }
+  check(next.searchParams.get('state') === expectedState, 'state mismatch on the redirect');
+  const code = next.searchParams.get('code');
+  check(code, 'redirect without a code');
+  return code;
+}
+
+// consentForm returns the hidden fields of rest2mcp dev's consent form,
+// or undefined when the page is not one.
+function consentForm(page) {
+  if (!/<form method="post" action="consent">/.test(page)) return undefined;
+  const form = new URLSearchParams();
+  for (const m of page.matchAll(/<input type="hidden" name="(\w+)" value="([^"]*)">/g)) {
+    form.set(m[1], unescapeHTML(m[2]));
+  }
+  return form;
+}
+
+function unescapeHTML(s) {
+  return s.replace(/&#(\d+);/g, (_, n) => String.fromCharCode(Number(n)))
+    .replace(/&quot;/g, '"').replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&');
+}
+
+// pageText is the visible text of a page, whitespace collapsed.
+function pageText(page) {
+  return page.replace(/<style[\s\S]*?<\/style>/g, ' ').replace(/<[^>]+>/g, ' ').replace(/\s+/g, ' ').trim();
 }
 
 function newTransport(provider) {
@@ -273,7 +331,7 @@ function findTool(tools, name) {
 function tokenSummary(provider) {
   const token = provider.tokens()?.access_token;
   const claims = token ? decodeJWT(token) : undefined;
-  return claims ? { aud: claims.aud, scope: claims.scope, scp: claims.scp, sub: claims.sub } : { opaque: true };
+  return claims ? { aud: claims.aud, scope: claims.scope, scp: claims.scp, sub: claims.sub, iss: claims.iss } : { opaque: true };
 }
 
 async function noauth() {
@@ -337,6 +395,30 @@ async function stepUp() {
   };
 }
 
+async function denied() {
+  const provider = new HeadlessOAuthProvider();
+  const { client } = await connectWithOAuth(provider);
+  const token = tokenSummary(provider);
+  const { tools } = await client.listTools();
+  const get = await client.callTool({ name: 'getPet', arguments: argumentsFor(findTool(tools, 'getPet'), { petId: 1 }) });
+  const params = { name: 'createPet', arguments: argumentsFor(findTool(tools, 'createPet'), { name: 'Fido', tag: 'dog' }) };
+  let error;
+  try {
+    await client.callTool(params);
+  } catch (err) {
+    error = String(err?.message ?? err);
+  }
+  check(error, 'createPet succeeded for a user without the write scope');
+  await client.close();
+  return {
+    token,
+    getPet: summarize(get),
+    challenge: trace.findLast((t) => t.status === 403)?.wwwAuthenticate,
+    error,
+    authorizations: provider.authorizations,
+  };
+}
+
 async function granted() {
   const provider = new HeadlessOAuthProvider();
   const { client } = await connectWithOAuth(provider);
@@ -372,11 +454,19 @@ async function tokenExchange() {
   };
 }
 
+// consent is step-up against rest2mcp dev without --yes: the headless
+// browser reads and allows each consent page.
+async function consent() {
+  return { ...(await stepUp()), consentPages };
+}
+
 const modes = {
+  consent,
   noauth,
   'list-and-call': listAndCall,
   'step-up': stepUp,
   granted,
+  denied,
   'token-exchange': tokenExchange,
 };
 
