@@ -71,7 +71,7 @@ apis:
     policyFile: /etc/rest2mcp/policy.yaml
     policy: {rules: [{name: r, match: {paths: ["/pets**"], methods: [FETCH]}}]}`,
 			want: []string{
-				`apis[0].include.paths[0]: path glob "pets/*" must start with / (use /**/pets/* to match at any depth)`,
+				`apis[0].include: paths[0]: path glob "pets/*" must start with / (use /**/pets/* to match at any depth)`,
 				"apis[0].policyFile: set either policy (inline) or policyFile (/etc/rest2mcp/policy.yaml), not both: remove one",
 				`apis[0].policy: error: rules[0].match.methods[0]: unknown HTTP method "FETCH" [policy-invalid]`,
 				`apis[0].policy: error: rules[0].match.paths[0]: path glob "/pets**": ** must be a whole segment (write /a/** or /a*) [policy-invalid]`,
