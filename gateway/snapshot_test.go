@@ -302,3 +302,26 @@ func TestRequestKeepsPinnedSnapshot(t *testing.T) {
 		}
 	})
 }
+
+// TestReloadFromBytes swaps an API to an uploaded spec, and a later plain
+// reload keeps building from those bytes.
+func TestReloadFromBytes(t *testing.T) {
+	g, _ := testGateway(t, &config.Config{APIs: []config.API{{Name: "petstore"}}})
+	a, _ := g.API("petstore")
+	e := newSpecEdits(t)
+	if err := a.ReloadFrom(t.Context(), openapi.Source{Data: []byte(e.smaller), Name: "upload.yaml"}); err != nil {
+		t.Fatal(err)
+	}
+	if n := len(a.Tools()); n != 3 {
+		t.Fatalf("%d tools after the upload, want 3", n)
+	}
+	if err := a.Reload(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	if n := len(a.Tools()); n != 3 || a.Snapshot().Source().Data == nil {
+		t.Fatalf("a reload after an upload serves %d tools from %+v, want 3 from the upload", n, a.Snapshot().Source().Name)
+	}
+	if err := a.ReloadFrom(t.Context(), openapi.Source{Data: []byte(e.broken)}); err == nil || len(a.Tools()) != 3 {
+		t.Fatalf("a broken upload: err %v, %d tools; want an error and the 3 tools kept", err, len(a.Tools()))
+	}
+}
