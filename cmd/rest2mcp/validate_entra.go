@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/rest2mcp/rest2mcp/authbridge"
+	"github.com/rest2mcp/rest2mcp/gateway"
 	"github.com/rest2mcp/rest2mcp/gateway/config"
 )
 
@@ -19,7 +20,7 @@ import (
 // could ever be called with them it prints errors with the fix and returns
 // false; a token that misses some requested scope is a warning. APIs
 // without an Entra issuer get no simulation.
-func checkEntraTokens(o *offline, cfg *config.Config, a config.API, w io.Writer) bool {
+func checkEntraTokens(snap *gateway.Snapshot, cfg *config.Config, a config.API, w io.Writer) bool {
 	upstream := map[string]*authbridge.UpstreamAuthConfig{"upstreamAuth": a.UpstreamAuth}
 	for op, ua := range a.OperationUpstreamAuth {
 		upstream["operationUpstreamAuth["+op+"]"] = ua
@@ -31,18 +32,18 @@ func checkEntraTokens(o *offline, cfg *config.Config, a config.API, w io.Writer)
 			}
 		}
 	}
-	if a.Auth == nil || o.policy == nil {
+	if a.Auth == nil || snap.Policy() == nil {
 		return true
 	}
-	scoped, _ := o.policy.ScopedTools(nil)
+	scoped, _ := snap.Policy().ScopedTools(nil)
 	if len(scoped) == 0 {
 		return true
 	}
-	requested := slices.Concat(o.policy.RequiredScopes(), o.policy.Baseline(), a.Auth.Scopes)
+	requested := slices.Concat(snap.Policy().RequiredScopes(), snap.Policy().Baseline(), a.Auth.Scopes)
 	sims := authbridge.SimulateEntraTokens(*a.Auth, cfg.ResourceURL(a.Name), requested)
 	usable := false
 	for _, s := range sims {
-		if _, open := o.policy.ScopedTools(s.Granted); len(open) > 0 && !s.AppOnly {
+		if _, open := snap.Policy().ScopedTools(s.Granted); len(open) > 0 && !s.AppOnly {
 			usable = true
 		}
 	}
@@ -60,7 +61,7 @@ func checkEntraTokens(o *offline, cfg *config.Config, a config.API, w io.Writer)
 		if s.Rejected != "" {
 			verdict = "rejects it (" + s.Rejected + ")"
 		}
-		_, open := o.policy.ScopedTools(s.Granted)
+		_, open := snap.Policy().ScopedTools(s.Granted)
 		fmt.Fprintf(w, "  %s auth: %s: for %s Entra issues %s token with aud %v and %s; the gateway %s, which opens %d of %d scoped tools. Fix: %s\n",
 			sev, s.Path, strings.Join(s.Requested, " "), kind, s.Claims["aud"], claim, verdict, len(open), len(scoped), s.Problem)
 	}
