@@ -39,6 +39,7 @@ type serveFlags struct {
 	metrics                                         bool
 	metricsListen                                   string
 	logLevel, logFormat                             string
+	selection                                       selectionFlags
 }
 
 func (f *serveFlags) register(fs *flag.FlagSet) {
@@ -56,6 +57,7 @@ func (f *serveFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&f.metricsListen, "metrics-listen", "", "separate address for /metrics, e.g. 127.0.0.1:9090 (implies --metrics)")
 	fs.StringVar(&f.logLevel, "log-level", "info", "debug, info, warn or error")
 	fs.StringVar(&f.logFormat, "log-format", "text", "text or json")
+	f.selection.register(fs)
 }
 
 func cmdServe(ctx context.Context, args []string, stderr io.Writer, lookupEnv func(string) (string, bool)) error {
@@ -97,6 +99,9 @@ func serve(ctx context.Context, cfg *config.Config, f serveFlags, stderr io.Writ
 			attrs = append(attrs, "spec_diagnostics", n, "details", "rest2mcp validate --spec "+a.Spec())
 		}
 		log.Info("serving", attrs...)
+		if n := len(a.Tools()); n > maxClientTools {
+			log.Warn("endpoint lists too many tools for VS Code and Copilot", "api", a.Name(), "tools", n, "fix", tooManyToolsHint(a.Tools()))
+		}
 		if !a.Protected() {
 			log.Warn("API served WITHOUT authorization", "api", a.Name(), "listen", cfg.Listen)
 		}
@@ -131,6 +136,8 @@ func (f *serveFlags) buildConfig(ctx context.Context, lookupEnv func(string) (st
 	switch {
 	case f.config != "" && f.spec != "":
 		return nil, errors.New("use either --config or --spec, not both")
+	case f.config != "" && f.selection.isSet():
+		return nil, errors.New("--include-* and --exclude-method select operations for --spec; with --config, set include/exclude on the API in the config file")
 	case f.config != "":
 		c, err := config.Load(f.config, lookupEnv)
 		if err != nil {
@@ -153,6 +160,18 @@ func (f *serveFlags) buildConfig(ctx context.Context, lookupEnv func(string) (st
 			}
 		}
 		api := config.API{Name: name, Spec: spec, Upstream: f.upstream}
+		if f.selection.isSet() {
+			include, exclude, err := f.selection.selectors()
+			if err != nil {
+				return nil, err
+			}
+			if !include.IsZero() {
+				api.Include = &include
+			}
+			if !exclude.IsZero() {
+				api.Exclude = &exclude
+			}
+		}
 		if len(f.issuers) > 0 {
 			api.Auth = &authbridge.Config{}
 			for _, iss := range f.issuers {
