@@ -12,7 +12,6 @@ import (
 	"strconv"
 	"strings"
 	"unicode/utf8"
-
 )
 
 // DefaultMaxResult is the default [ShapeOptions.MaxBytes]: what one tool
