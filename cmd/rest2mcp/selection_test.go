@@ -25,7 +25,7 @@ func TestServeSelectionFlags(t *testing.T) {
 	}
 	noEnv := func(string) (string, bool) { return "", false }
 	f := parse(t, "--spec", petstore, "--name", "pets", "--include-tag", "pets", "--include-path", "/pets/**", "--exclude-method", "DELETE")
-	cfg, err := f.buildConfig(t.Context(), noEnv)
+	cfg, _, err := f.buildConfig(t.Context(), noEnv)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -34,13 +34,13 @@ func TestServeSelectionFlags(t *testing.T) {
 		a.Exclude == nil || !slices.Equal(a.Exclude.Methods, []string{"DELETE"}) {
 		t.Errorf("include %+v exclude %+v", a.Include, a.Exclude)
 	}
-	if cfg, err := parse(t, "--spec", petstore, "--name", "pets").buildConfig(t.Context(), noEnv); err != nil || cfg.APIs[0].Include != nil || cfg.APIs[0].Exclude != nil {
+	if cfg, _, err := parse(t, "--spec", petstore, "--name", "pets").buildConfig(t.Context(), noEnv); err != nil || cfg.APIs[0].Include != nil || cfg.APIs[0].Exclude != nil {
 		t.Errorf("no flags: %v, include %+v", err, cfg.APIs[0].Include)
 	}
-	if _, err := parse(t, "--config", "x.yaml", "--include-tag", "pets").buildConfig(t.Context(), noEnv); err == nil || !strings.Contains(err.Error(), "include/exclude") {
+	if _, _, err := parse(t, "--config", "x.yaml", "--include-tag", "pets").buildConfig(t.Context(), noEnv); err == nil || !strings.Contains(err.Error(), "include/exclude") {
 		t.Errorf("--config with selection flags: %v", err)
 	}
-	if _, err := parse(t, "--spec", petstore, "--name", "pets", "--exclude-method", "FETCH").buildConfig(t.Context(), noEnv); err == nil {
+	if _, _, err := parse(t, "--spec", petstore, "--name", "pets", "--exclude-method", "FETCH").buildConfig(t.Context(), noEnv); err == nil {
 		t.Error("unknown method accepted")
 	}
 }
