@@ -70,6 +70,6 @@ func tooManyToolsHint(tools []*mcpgen.Tool) string {
 			fmt.Fprintf(&b, " --include-tag %q (%d tools)", tag, counts[tag])
 		}
 	}
-	b.WriteString(" (or include/exclude in the config); `rest2mcp tools --spec SPEC --toolsets auto` proposes a split into groups of at most 100 tools")
+	b.WriteString(" (or include/exclude in the config); or serve it in discovery mode with --mode discovery (four tools that search, describe and call every operation, each call still authorized per operation); `rest2mcp tools --spec SPEC --toolsets auto` proposes a split into groups of at most 100 tools")
 	return b.String()
 }

@@ -61,3 +61,24 @@ func TestTooManyToolsHint(t *testing.T) {
 		t.Errorf("hint names more than the three largest tags: %s", hint)
 	}
 }
+
+func TestServeModeFlag(t *testing.T) {
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	var f serveFlags
+	f.register(fs)
+	if err := fs.Parse([]string{"--spec", petstore, "--name", "pets", "--mode", "discovery"}); err != nil {
+		t.Fatal(err)
+	}
+	cfg, _, err := f.buildConfig(t.Context(), func(string) (string, bool) { return "", false })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.APIs[0].Mode != "discovery" {
+		t.Errorf("mode %q", cfg.APIs[0].Mode)
+	}
+	cfg.APIs[0].Mode = "nope"
+	if err := cfg.Validate(); err == nil || !strings.Contains(err.Error(), "mode") {
+		t.Errorf("bad mode accepted: %v", err)
+	}
+}

@@ -40,6 +40,7 @@ func cmdTools(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	prefix := fs.String("prefix", "", "tool name prefix")
 	name := fs.String("name", "", "API name for endpoints (/mcp/<name>); default: a slug of the spec title")
 	toolsets := fs.String("toolsets", "", `"auto": group the tools into toolsets of at most 100 tools, each with a read-only variant`)
+	mode := fs.String("mode", "", `"discovery": show the four tools discovery mode lists instead of one per operation`)
 	var sel selectionFlags
 	sel.register(fs)
 	fs.Var(&sel.tags, "tag", "same as --include-tag")
@@ -59,6 +60,14 @@ func cmdTools(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		fmt.Fprintf(stderr, "rest2mcp tools: --toolsets must be \"auto\", got %q\n", *toolsets)
 		return exitError{2}
 	}
+	if *mode != "" && *mode != config.ModeTools && *mode != config.ModeDiscovery {
+		fmt.Fprintf(stderr, "rest2mcp tools: --mode must be %q or %q, got %q\n", config.ModeTools, config.ModeDiscovery, *mode)
+		return exitError{2}
+	}
+	if *mode == config.ModeDiscovery && *toolsets != "" {
+		fmt.Fprintln(stderr, "rest2mcp tools: --mode discovery lists four tools; it does not combine with --toolsets")
+		return exitError{2}
+	}
 	include, exclude, err := sel.selectors()
 	if err != nil {
 		fmt.Fprintf(stderr, "rest2mcp tools: %v\n", err)
@@ -74,6 +83,10 @@ func cmdTools(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		api = slug(doc.Title)
 	}
 	endpoint := "/mcp/" + api
+	operations := len(tools)
+	if *mode == config.ModeDiscovery {
+		tools = mcpgen.DiscoveryTools(api)
+	}
 	var sets []endpointTools
 	if *toolsets == "auto" {
 		auto := mcpgen.AutoToolsets(tools, 0)
@@ -114,6 +127,11 @@ func cmdTools(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 			return err
 		}
 		budgetOut = stderr
+	case *mode == config.ModeDiscovery:
+		for _, t := range tools {
+			fmt.Fprintf(stdout, "%s\t%s\n", t.Name, firstLine(t.Description, 100))
+		}
+		fmt.Fprintln(stdout)
 	case *toolsets == "":
 		printToolTable(stdout, tools)
 		fmt.Fprintln(stdout)
@@ -129,8 +147,11 @@ func cmdTools(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 			warns++
 		}
 	}
+	if *mode == config.ModeDiscovery {
+		fmt.Fprintf(stderr, "discovery mode: %d operations behind %d tools\n", operations, len(tools))
+	}
 	fmt.Fprintf(stderr, "%d tools from %d operations (%s, %s in the spec; run `rest2mcp validate --spec %s` for details)\n",
-		len(tools), len(doc.Operations), plural(errs, "error"), plural(warns, "warning"), *spec)
+		operations, len(doc.Operations), plural(errs, "error"), plural(warns, "warning"), *spec)
 	if *toolsets == "" && len(tools) > maxClientTools {
 		fmt.Fprintf(stderr, "warning: %s\n", tooManyToolsHint(tools))
 	}

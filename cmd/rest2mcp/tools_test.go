@@ -107,3 +107,29 @@ func TestToolsToolsetsJSON(t *testing.T) {
 		}
 	}
 }
+
+func TestToolsDiscoveryMode(t *testing.T) {
+	out, errOut, code := runCLI(t, "tools", "--spec", petstore, "--mode", "discovery", "--json")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	var tools []struct{ Name string }
+	if err := json.Unmarshal([]byte(out), &tools); err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, tl := range tools {
+		names = append(names, tl.Name)
+	}
+	if strings.Join(names, ",") != "search_operations,describe_operation,call_operation,call_read_operation" {
+		t.Errorf("discovery tools %v", names)
+	}
+	if !strings.Contains(errOut, "discovery mode: 4 operations behind 4 tools") {
+		t.Errorf("stderr: %s", errOut)
+	}
+	for _, args := range [][]string{{"--mode", "search"}, {"--mode", "discovery", "--toolsets", "auto"}} {
+		if _, _, code := runCLI(t, append([]string{"tools", "--spec", petstore}, args...)...); code != 2 {
+			t.Errorf("%q: exit %d, want 2", args, code)
+		}
+	}
+}
