@@ -21,6 +21,7 @@ import (
 	"github.com/rest2mcp/rest2mcp/gateway/config"
 	"github.com/rest2mcp/rest2mcp/internal/demoapi"
 	"github.com/rest2mcp/rest2mcp/internal/oidctest"
+	"github.com/rest2mcp/rest2mcp/mcpgen"
 	"github.com/rest2mcp/rest2mcp/policies"
 )
 
@@ -330,4 +331,43 @@ func toStrings(v any) []string {
 		out = append(out, x.(string))
 	}
 	return out
+}
+
+// TestToolsetsGitHub serves GitHub's description with toolsets: auto and
+// checks that the toolset endpoints serve every operation, each listing
+// at most 128 tools (VS Code's and Copilot's limit).
+func TestToolsetsGitHub(t *testing.T) {
+	if testing.Short() {
+		t.Skip("loads a 13 MB spec; runs without -short")
+	}
+	_, file, _, _ := runtime.Caller(0)
+	spec := filepath.Join(filepath.Dir(file), "..", "e2e", "testdata", "node_modules", "@octokit", "openapi", "generated", "api.github.com.json")
+	if _, err := os.Stat(spec); err != nil {
+		t.Skipf("%s absent (npm packages of e2e/testdata not installed)", spec)
+	}
+	g, srv := testGateway(t, &config.Config{APIs: []config.API{{Name: "github", Spec: spec, Toolsets: config.ToolsetsAuto}}})
+	all := len(g.APIs()[0].Tools())
+	seen := map[string]bool{}
+	endpoints := 0
+	for _, a := range g.APIs()[1:] {
+		name := a.Name()
+		if strings.HasSuffix(name, mcpgen.ReadOnlySuffix) {
+			continue
+		}
+		endpoints++
+		names := toolNames(t, modern(t, srv.URL+"/mcp/"+name, "", "tools/list", nil))
+		if len(names) > 128 {
+			t.Errorf("%s lists %d tools", name, len(names))
+		}
+		for _, n := range names {
+			if seen[n] {
+				t.Errorf("%s in two toolsets", n)
+			}
+			seen[n] = true
+		}
+	}
+	if len(seen) != all {
+		t.Errorf("toolsets serve %d of %d operations", len(seen), all)
+	}
+	t.Logf("%d operations in %d toolset endpoints (plus read-only variants)", all, endpoints)
 }

@@ -40,7 +40,7 @@ type serveFlags struct {
 	metricsListen                                   string
 	logLevel, logFormat                             string
 	selection                                       selectionFlags
-	mode                                            string
+	mode, toolsets                                  string
 }
 
 func (f *serveFlags) register(fs *flag.FlagSet) {
@@ -59,6 +59,7 @@ func (f *serveFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&f.logLevel, "log-level", "info", "debug, info, warn or error")
 	fs.StringVar(&f.logFormat, "log-format", "text", "text or json")
 	f.selection.register(fs)
+	fs.StringVar(&f.toolsets, "toolsets", "", `"auto": also serve each toolset of at most 100 tools at /mcp/<api>/<toolset> (and <toolset>-readonly); with --config, for every API`)
 	fs.StringVar(&f.mode, "mode", "", `"tools" (one tool per operation, the default) or "discovery" (search_operations, describe_operation, call_operation, call_read_operation); with --config, for every API`)
 }
 
@@ -102,7 +103,7 @@ func serve(ctx context.Context, cfg *config.Config, docs map[string]*openapi.Doc
 			attrs = append(attrs, "spec_diagnostics", n, "details", "rest2mcp validate --spec "+a.Spec())
 		}
 		log.Info("serving", attrs...)
-		if n := len(a.Tools()); n > maxClientTools && a.Snapshot().Mode() != config.ModeDiscovery {
+		if n := len(a.Tools()); n > maxClientTools && a.Snapshot().Mode() != config.ModeDiscovery && !strings.Contains(a.Name(), "/") {
 			log.Warn("endpoint lists too many tools for VS Code and Copilot", "api", a.Name(), "tools", n, "fix", tooManyToolsHint(a.Tools()))
 		}
 		if !a.Protected() {
@@ -201,9 +202,12 @@ func (f *serveFlags) buildConfig(ctx context.Context, lookupEnv func(string) (st
 	default:
 		return nil, nil, errors.New("give --config FILE or --spec PATH|URL (see rest2mcp serve -h)")
 	}
-	if f.mode != "" {
-		for i := range cfg.APIs {
+	for i := range cfg.APIs {
+		if f.mode != "" {
 			cfg.APIs[i].Mode = f.mode
+		}
+		if f.toolsets != "" {
+			cfg.APIs[i].Toolsets = f.toolsets
 		}
 	}
 	if f.listen != "" {

@@ -116,6 +116,10 @@ type API struct {
 	// tool per operation) or "discovery" (four tools that search,
 	// describe and call the operations; see ModeDiscovery).
 	Mode string `json:"mode,omitempty"`
+	// Toolsets "auto" also serves the API split into toolsets of at most
+	// 100 tools, each at /mcp/<name>/<toolset> with a read-only variant
+	// at /mcp/<name>/<toolset>-readonly (see ToolsetsAuto).
+	Toolsets string `json:"toolsets,omitempty"`
 	// Include and Exclude select operations (empty Include = all).
 	Include *mcpgen.Selector `json:"include,omitempty"`
 	Exclude *mcpgen.Selector `json:"exclude,omitempty"`
@@ -399,6 +403,9 @@ func (c *Config) Validate() error {
 		}
 		if err := validateMode(a.Mode); err != nil {
 			p.addErr(at+".mode", err)
+		}
+		if a.Toolsets != "" && a.Toolsets != ToolsetsAuto {
+			p.add(at+".toolsets", "must be %q (or left out), got %q", ToolsetsAuto, a.Toolsets)
 		}
 		if a.Auth == nil && !loopback && !c.InsecureNoAuth {
 			p.add(at+".auth", "required: the listener %s is not loopback, so every API must be protected (add an auth section, or set insecureNoAuth: true for a trusted network only)", c.Listen)
