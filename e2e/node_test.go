@@ -57,6 +57,8 @@ type sdkResult struct {
 	InitialToken    *sdkToken          `json:"initialToken"`
 	SteppedUpToken  *sdkToken          `json:"steppedUpToken"`
 	Challenge       string             `json:"challenge"`
+	Search          *sdkToolResult     `json:"search"`
+	Describe        *sdkToolResult     `json:"describe"`
 	Trace           []sdkTrace         `json:"trace"`
 }
 
