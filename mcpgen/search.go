@@ -30,6 +30,8 @@ type SearchIndex struct {
 	abbrev map[string][]string
 	// vocab is every indexed term, sorted (for near spellings).
 	vocab []string
+	// postings lists the documents containing each term, ascending.
+	postings map[string][]int32
 }
 
 // Indexed fields.
@@ -97,7 +99,7 @@ type SearchHit struct {
 
 // NewSearchIndex indexes tools. The tools are shared, not copied.
 func NewSearchIndex(tools []*Tool) *SearchIndex {
-	ix := &SearchIndex{tools: tools, docs: make([]searchDoc, len(tools)), df: map[string]int{}}
+	ix := &SearchIndex{tools: tools, docs: make([]searchDoc, len(tools)), df: map[string]int{}, postings: map[string][]int32{}}
 	pairs := map[[2]string]int{}
 	for i, t := range tools {
 		d := searchDoc{tf: map[string]*[numFields]float64{}}
@@ -143,6 +145,9 @@ func NewSearchIndex(tools []*Tool) *SearchIndex {
 		} else {
 			d.seq = append(d.seq, add(fieldSummary, t.Title, 0)...)
 			add(fieldDesc, t.Description, maxDescWords)
+		}
+		for term := range d.tf {
+			ix.postings[term] = append(ix.postings[term], int32(i))
 		}
 		for term, c := range d.tf {
 			// The derived verb does not count for rarity (every POST
@@ -211,13 +216,18 @@ func (ix *SearchIndex) Search(query string, limit int, allow func(*Tool) bool) [
 	// common word the user wrote); weights[i][term] is the alternative's
 	// query weight times the group's idf.
 	weights := make([]map[string]float64, len(groups))
+	// candidate marks the documents containing some query term: only
+	// they are scored.
+	candidate := make([]bool, len(ix.docs))
+	groupHas := make([]bool, len(ix.docs))
 	for i, g := range groups {
+		clear(groupHas)
 		df := 0
-		for j := range ix.docs {
-			for term := range g.alts {
-				if ix.docs[j].tf[term] != nil {
+		for term := range g.alts {
+			for _, j := range ix.postings[term] {
+				if !groupHas[j] {
+					groupHas[j], candidate[j] = true, true
 					df++
-					break
 				}
 			}
 		}
@@ -234,6 +244,9 @@ func (ix *SearchIndex) Search(query string, limit int, allow func(*Tool) bool) [
 	})
 	var hits []SearchHit
 	for i := range ix.docs {
+		if !candidate[i] {
+			continue
+		}
 		d := &ix.docs[i]
 		var score float64
 		matched := 0

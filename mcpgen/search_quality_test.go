@@ -163,3 +163,53 @@ func hasOperation(tools []*Tool, id string) bool {
 	}
 	return false
 }
+
+// BenchmarkSearch measures one ranked query over GitHub's 1,223 tools,
+// against BenchmarkSearchBaselineScan, a plain substring scan of every
+// tool's name and summary (the least any search costs).
+func BenchmarkSearch(b *testing.B) {
+	tools := benchGitHubTools(b)
+	ix := NewSearchIndex(tools)
+	for b.Loop() {
+		if hits := ix.Search("list the open pull requests of a repository", 10, nil); len(hits) == 0 {
+			b.Fatal("no hits")
+		}
+	}
+}
+
+func BenchmarkSearchBaselineScan(b *testing.B) {
+	tools := benchGitHubTools(b)
+	for b.Loop() {
+		n := 0
+		for _, t := range tools {
+			if strings.Contains(strings.ToLower(t.Name+" "+t.Operation.Summary), "pull") {
+				n++
+			}
+		}
+		if n == 0 {
+			b.Fatal("no hits")
+		}
+	}
+}
+
+// BenchmarkSearchIndexBuild measures indexing GitHub's tools (once per
+// snapshot build in discovery mode).
+func BenchmarkSearchIndexBuild(b *testing.B) {
+	tools := benchGitHubTools(b)
+	for b.Loop() {
+		NewSearchIndex(tools)
+	}
+}
+
+func benchGitHubTools(b *testing.B) []*Tool {
+	b.Helper()
+	if _, err := os.Stat(octokitSpec); err != nil {
+		b.Skipf("%s absent: %v", octokitSpec, err)
+	}
+	doc, err := openapi.Load(b.Context(), openapi.Source{Path: octokitSpec}, nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	tools, _ := Generate(doc, nil)
+	return tools
+}
