@@ -83,32 +83,37 @@ func (s *Snapshot) calledTools(ctx context.Context) []string {
 	if !ok {
 		return nil
 	}
-	var msgs []struct {
-		Method string `json:"method"`
-		Params struct {
-			Name      string `json:"name"`
-			Arguments struct {
-				Tool string `json:"tool"`
-			} `json:"arguments"`
-		} `json:"params"`
-	}
 	raw := bytes.TrimSpace(b.raw)
 	if len(raw) > 0 && raw[0] != '[' {
 		raw = append(append([]byte{'['}, raw...), ']')
 	}
+	var msgs []json.RawMessage
 	if json.Unmarshal(raw, &msgs) != nil {
 		return nil // mcp-go answers the malformed message
 	}
 	var out []string
 	for _, m := range msgs {
-		if m.Method != "tools/call" {
+		// Each message on its own: one malformed call must not hide the
+		// target of another from the pre-check. A call whose target
+		// cannot be read is refused by its handler.
+		var msg struct {
+			Method string `json:"method"`
+			Params struct {
+				Name      string          `json:"name"`
+				Arguments json.RawMessage `json:"arguments"`
+			} `json:"params"`
+		}
+		var args struct {
+			Tool string `json:"tool"`
+		}
+		if json.Unmarshal(m, &msg) != nil || msg.Method != "tools/call" || json.Unmarshal(msg.Params.Arguments, &args) != nil {
 			continue
 		}
-		switch m.Params.Name {
+		switch msg.Params.Name {
 		case mcpgen.CallOperationTool:
-			out = append(out, m.Params.Arguments.Tool)
+			out = append(out, args.Tool)
 		case mcpgen.CallReadOperationTool:
-			if t, ok := s.tools[m.Params.Arguments.Tool]; ok && t.Annotations.ReadOnly {
+			if t, ok := s.tools[args.Tool]; ok && t.Annotations.ReadOnly {
 				out = append(out, t.Name)
 			}
 		}

@@ -371,3 +371,24 @@ func TestToolsetsGitHub(t *testing.T) {
 	}
 	t.Logf("%d operations in %d toolset endpoints (plus read-only variants)", all, endpoints)
 }
+
+// TestDiscoveryBatchPrecheck checks that in a JSON-RPC batch every
+// call_operation's target gets its pre-check, even next to a malformed
+// call, so a refused operation is refused with its challenge.
+func TestDiscoveryBatchPrecheck(t *testing.T) {
+	as := oidctest.New(t, nil)
+	srv := discoveryGateway(t, config.API{
+		Name: "petstore",
+		Auth: &authbridge.Config{Issuers: []authbridge.IssuerConfig{{Issuer: as.Issuer(), RequireTyp: true}}},
+	}, nil)
+	url := srv.URL + "/mcp/petstore"
+	read := as.Mint(t, as.AccessClaims(url, "pets:read"))
+	batch := []map[string]any{
+		{"jsonrpc": "2.0", "id": 1, "method": "tools/call", "params": map[string]any{"name": "call_operation", "arguments": map[string]any{"tool": 42}}},
+		{"jsonrpc": "2.0", "id": 2, "method": "tools/call", "params": map[string]any{"name": "call_operation", "arguments": map[string]any{"tool": "deletePet", "arguments": map[string]any{"petId": 1}}}},
+	}
+	r := post(t, url, read, http.Header{"Mcp-Protocol-Version": {"2025-06-18"}}, batch)
+	if r.status != http.StatusForbidden || !strings.Contains(r.header.Get("WWW-Authenticate"), `scope="pets:write"`) {
+		t.Errorf("batch with deletePet: HTTP %d %q %s", r.status, r.header.Get("WWW-Authenticate"), r.raw)
+	}
+}

@@ -99,6 +99,9 @@ func serve(ctx context.Context, cfg *config.Config, docs map[string]*openapi.Doc
 	}
 	for _, a := range g.APIs() {
 		attrs := []any{"api", a.Name(), "endpoint", a.ResourceURL(), "tools", len(a.Tools())}
+		if m := a.Snapshot().Mode(); m != config.ModeTools {
+			attrs = append(attrs, "mode", m)
+		}
 		if n := len(a.Diagnostics()); n > 0 {
 			attrs = append(attrs, "spec_diagnostics", n, "details", "rest2mcp validate --spec "+a.Spec())
 		}
