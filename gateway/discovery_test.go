@@ -345,7 +345,7 @@ func TestToolsetsGitHub(t *testing.T) {
 	if _, err := os.Stat(spec); err != nil {
 		t.Skipf("%s absent (npm packages of e2e/testdata not installed)", spec)
 	}
-	g, srv := testGateway(t, &config.Config{APIs: []config.API{{Name: "github", Spec: spec, Toolsets: config.ToolsetsAuto}}})
+	g, srv := testGateway(t, &config.Config{APIs: []config.API{{Name: "github", Spec: spec, Toolsets: &config.Toolsets{Auto: true}}}})
 	all := len(g.APIs()[0].Tools())
 	seen := map[string]bool{}
 	endpoints := 0

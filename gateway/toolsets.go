@@ -13,9 +13,10 @@ import (
 
 // Toolset endpoints.
 //
-// An API with toolsets: auto is also served as one endpoint per toolset,
-// /mcp/<api>/<toolset>, and one per read-only variant,
-// /mcp/<api>/<toolset>-readonly (see [mcpgen.AutoToolsets]). Each is an
+// An API with toolsets (auto, see [mcpgen.AutoToolsets], or a list of
+// named include/exclude selections) is also served as one endpoint per
+// toolset, /mcp/<api>/<toolset>, and one per read-only variant,
+// /mcp/<api>/<toolset>-readonly. Each is an
 // API of its own — named "<api>/<toolset>", with its own resource URL,
 // protected resource metadata (scopes baseline of its tools), policy
 // decisions, metrics and reloads — whose include selects the toolset's
@@ -25,9 +26,10 @@ import (
 // rebuilds each toolset's tools from the new spec within that membership.
 
 // addToolsets builds the toolset APIs of a (nothing unless a has
-// toolsets: auto) from a's first snapshot, whose document they share.
+// toolsets) from a's first snapshot, whose document they share.
 func (g *Gateway) addToolsets(ctx context.Context, a *API) error {
-	if a.cfg.Toolsets == "" {
+	ts := a.cfg.Toolsets
+	if ts == nil {
 		return nil
 	}
 	snap := a.snap.Load()
@@ -41,12 +43,28 @@ func (g *Gateway) addToolsets(ctx context.Context, a *API) error {
 		return fmt.Errorf("api %s: toolsets: %d operations have no operationId, so a toolset cannot select them (%s); give them operationIds or exclude them",
 			a.name, len(anonymous), strings.Join(anonymous[:min(5, len(anonymous))], ", "))
 	}
-	sets := mcpgen.AutoToolsets(snap.list, 0)
+	var sets []mcpgen.Toolset
+	if ts.Auto {
+		sets = mcpgen.AutoToolsets(snap.list, 0)
+	} else {
+		for _, c := range ts.Sets {
+			set := mcpgen.Toolset{Name: c.Name}
+			for _, t := range snap.list {
+				if (c.Include == nil || c.Include.Match(t.Operation)) && (c.Exclude == nil || !c.Exclude.Match(t.Operation)) {
+					set.Tools = append(set.Tools, t)
+				}
+			}
+			if len(set.Tools) == 0 {
+				return fmt.Errorf("api %s: toolset %s selects no operation; check its include/exclude (rest2mcp tools --spec SPEC --include-… shows a selection)", a.name, c.Name)
+			}
+			sets = append(sets, set)
+		}
+	}
 	sets = append(sets, mcpgen.ReadOnlyVariants(sets)...)
 	for _, s := range sets {
 		c := a.cfg
 		c.Name = a.name + "/" + s.Name
-		c.Toolsets = ""
+		c.Toolsets = nil
 		ids := make([]string, len(s.Tools))
 		for i, t := range s.Tools {
 			ids[i] = t.Operation.ID

@@ -12,6 +12,7 @@ import (
 	"github.com/rest2mcp/rest2mcp/authbridge"
 	"github.com/rest2mcp/rest2mcp/gateway/config"
 	"github.com/rest2mcp/rest2mcp/internal/oidctest"
+	"github.com/rest2mcp/rest2mcp/mcpgen"
 )
 
 // TestToolsetEndpoints serves the petstore with toolsets: auto and checks
@@ -21,7 +22,7 @@ func TestToolsetEndpoints(t *testing.T) {
 	as := oidctest.New(t, nil)
 	_, srv := testGateway(t, &config.Config{APIs: []config.API{{
 		Name:     "petstore",
-		Toolsets: config.ToolsetsAuto,
+		Toolsets: &config.Toolsets{Auto: true},
 		Auth:     &authbridge.Config{Issuers: []authbridge.IssuerConfig{{Issuer: as.Issuer(), RequireTyp: true}}},
 	}}})
 	base := srv.URL + "/mcp/petstore"
@@ -74,9 +75,52 @@ func TestToolsetEndpoints(t *testing.T) {
 }
 
 func TestToolsetsConfig(t *testing.T) {
-	c := &config.Config{Listen: "127.0.0.1:8080", APIs: []config.API{{Name: "p", Spec: "p.yaml", Toolsets: "manual"}}}
-	c.ApplyDefaults()
-	if err := c.Validate(); err == nil || !strings.Contains(err.Error(), `apis[0].toolsets: must be "auto"`) {
-		t.Errorf("toolsets: manual: %v", err)
+	parse := func(toolsets string) error {
+		c, err := config.Parse([]byte("listen: 127.0.0.1:8080\napis:\n  - name: p\n    spec: p.yaml\n    toolsets: " + toolsets + "\n"))
+		if err != nil {
+			return err
+		}
+		c.ApplyDefaults()
+		return c.Validate()
+	}
+	for _, tc := range []struct{ toolsets, wantErr string }{
+		{"auto", ""},
+		{"[{name: read, include: {methods: [GET]}}, {name: admin, include: {paths: [/admin/**]}, exclude: {methods: [DELETE]}}]", ""},
+		{"manual", `must be "auto" or a list`},
+		{"[]", `empty: give "auto"`},
+		{"[{name: Bad Name}]", "[0].name: must match"},
+		{"[{name: pets-readonly}]", "not end in -readonly"},
+		{"[{name: a}, {name: a}]", `duplicate toolset "a"`},
+		{"[{name: a, include: {methods: [FETCH]}}]", "[0].include"},
+		{"[{name: a, frob: 1}]", "frob"},
+	} {
+		err := parse(tc.toolsets)
+		if tc.wantErr == "" && err != nil || tc.wantErr != "" && (err == nil || !strings.Contains(err.Error(), tc.wantErr)) {
+			t.Errorf("toolsets %s: %v, want %q", tc.toolsets, err, tc.wantErr)
+		}
+	}
+}
+
+// TestToolsetsByHand serves toolsets selected in the configuration.
+func TestToolsetsByHand(t *testing.T) {
+	_, srv := testGateway(t, &config.Config{APIs: []config.API{{
+		Name: "petstore",
+		Toolsets: &config.Toolsets{Sets: []config.Toolset{
+			{Name: "pets", Include: &mcpgen.Selector{Paths: []string{"/pets/*"}}},
+			{Name: "writes", Exclude: &mcpgen.Selector{Methods: []string{"GET"}}},
+		}},
+	}}})
+	base := srv.URL + "/mcp/petstore/"
+	for name, want := range map[string][]string{
+		"pets":          {"deletePet", "getPet"},
+		"pets-readonly": {"getPet"},
+		"writes":        {"createPet", "deletePet"},
+	} {
+		if diff := cmp.Diff(want, toolNames(t, modern(t, base+name, "", "tools/list", nil))); diff != "" {
+			t.Errorf("%s (-want +got):\n%s", name, diff)
+		}
+	}
+	if r := modern(t, base+"writes-readonly", "", "tools/list", nil); r.status != http.StatusNotFound {
+		t.Errorf("a toolset without read-only tools has no read-only variant: HTTP %d", r.status)
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/rest2mcp/rest2mcp/gateway/config"
 	"github.com/rest2mcp/rest2mcp/mcpgen"
 	"github.com/rest2mcp/rest2mcp/openapi"
 )
@@ -80,5 +81,26 @@ func TestServeModeFlag(t *testing.T) {
 	cfg.APIs[0].Mode = "nope"
 	if err := cfg.Validate(); err == nil || !strings.Contains(err.Error(), "mode") {
 		t.Errorf("bad mode accepted: %v", err)
+	}
+}
+
+func TestServeToolsetsFlag(t *testing.T) {
+	build := func(args ...string) (*config.Config, error) {
+		fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+		fs.SetOutput(io.Discard)
+		var f serveFlags
+		f.register(fs)
+		if err := fs.Parse(append([]string{"--spec", petstore, "--name", "pets"}, args...)); err != nil {
+			t.Fatal(err)
+		}
+		cfg, _, err := f.buildConfig(t.Context(), func(string) (string, bool) { return "", false })
+		return cfg, err
+	}
+	cfg, err := build("--toolsets", "auto")
+	if err != nil || cfg.APIs[0].Toolsets == nil || !cfg.APIs[0].Toolsets.Auto {
+		t.Errorf("--toolsets auto: %v %+v", err, cfg)
+	}
+	if _, err := build("--toolsets", "manual"); err == nil || !strings.Contains(err.Error(), "config file") {
+		t.Errorf("--toolsets manual: %v", err)
 	}
 }

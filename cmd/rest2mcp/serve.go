@@ -210,7 +210,10 @@ func (f *serveFlags) buildConfig(ctx context.Context, lookupEnv func(string) (st
 			cfg.APIs[i].Mode = f.mode
 		}
 		if f.toolsets != "" {
-			cfg.APIs[i].Toolsets = f.toolsets
+			cfg.APIs[i].Toolsets = &config.Toolsets{Auto: f.toolsets == config.ToolsetsAuto}
+			if f.toolsets != config.ToolsetsAuto {
+				return nil, nil, fmt.Errorf("--toolsets must be %q, got %q (list toolsets by hand in a config file)", config.ToolsetsAuto, f.toolsets)
+			}
 		}
 	}
 	if f.listen != "" {

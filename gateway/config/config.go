@@ -116,10 +116,11 @@ type API struct {
 	// tool per operation) or "discovery" (four tools that search,
 	// describe and call the operations; see ModeDiscovery).
 	Mode string `json:"mode,omitempty"`
-	// Toolsets "auto" also serves the API split into toolsets of at most
-	// 100 tools, each at /mcp/<name>/<toolset> with a read-only variant
-	// at /mcp/<name>/<toolset>-readonly (see ToolsetsAuto).
-	Toolsets string `json:"toolsets,omitempty"`
+	// Toolsets also serves the API split into toolsets, each at
+	// /mcp/<name>/<toolset> with a read-only variant at
+	// /mcp/<name>/<toolset>-readonly: "auto" (at most 100 tools each) or
+	// a list of {name, include, exclude}.
+	Toolsets *Toolsets `json:"toolsets,omitempty"`
 	// Include and Exclude select operations (empty Include = all).
 	Include *mcpgen.Selector `json:"include,omitempty"`
 	Exclude *mcpgen.Selector `json:"exclude,omitempty"`
@@ -404,8 +405,8 @@ func (c *Config) Validate() error {
 		if err := validateMode(a.Mode); err != nil {
 			p.addErr(at+".mode", err)
 		}
-		if a.Toolsets != "" && a.Toolsets != ToolsetsAuto {
-			p.add(at+".toolsets", "must be %q (or left out), got %q", ToolsetsAuto, a.Toolsets)
+		if err := a.Toolsets.Validate(); err != nil {
+			p.addErr(at+".toolsets", err)
 		}
 		if a.Auth == nil && !loopback && !c.InsecureNoAuth {
 			p.add(at+".auth", "required: the listener %s is not loopback, so every API must be protected (add an auth section, or set insecureNoAuth: true for a trusted network only)", c.Listen)

@@ -22,7 +22,3 @@ func validateMode(mode string) error {
 	}
 	return fmt.Errorf("must be %q or %q, got %q", ModeTools, ModeDiscovery, mode)
 }
-
-// ToolsetsAuto is the value of [API.Toolsets] that splits an API into
-// automatic toolsets.
-const ToolsetsAuto = "auto"
