@@ -163,6 +163,7 @@ type (
 		Auth         *gwAuth         `json:"auth,omitempty"`
 		Policy       *gwPolicy       `json:"policy,omitempty"`
 		UpstreamAuth *gwUpstreamAuth `json:"upstreamAuth,omitempty"`
+		Mode         string          `json:"mode,omitempty"`
 	}
 	gwAuth struct {
 		Issuers   []gwIssuer   `json:"issuers"`

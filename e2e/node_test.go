@@ -61,6 +61,8 @@ type sdkResult struct {
 	Challenge       string             `json:"challenge"`
 	Error           string             `json:"error"`
 	ConsentPages    []string           `json:"consentPages"`
+	Search          *sdkToolResult     `json:"search"`
+	Describe        *sdkToolResult     `json:"describe"`
 	Trace           []sdkTrace         `json:"trace"`
 }
 

@@ -46,13 +46,15 @@ func (a *API) withSubject(next http.Handler) http.Handler {
 // conditions run once per call.
 func (a *API) precheck(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		names := toolCalls(callsFrom(r.Context()))
+		ctx := r.Context()
+		snap := a.current(ctx)
+		// The operations called: in discovery mode, those named in
+		// call_operation's arguments.
+		names := snap.calledTools(ctx)
 		if len(names) == 0 {
 			next.ServeHTTP(w, r)
 			return
 		}
-		ctx := r.Context()
-		snap := a.current(ctx)
 		subj := subjectFrom(ctx)
 		for _, name := range names {
 			if _, ok := snap.tools[name]; !ok {

@@ -376,6 +376,9 @@ func (s *Snapshot) buildHandler(_ context.Context, o *BuildOptions) error {
 	for _, t := range s.list {
 		tools = append(tools, server.ServerTool{Tool: t.MCPTool(), Handler: inv.Handler(t)})
 	}
+	if s.discoveryMode() {
+		tools = s.discoveryTools()
+	}
 	s.mcp = s.newMCPServer(o.Version)
 	s.mcp.SetTools(tools...)
 	s.stream = server.NewStreamableHTTPServer(s.mcp,
@@ -394,7 +397,7 @@ func (s *Snapshot) newMCPServer(version string) *server.MCPServer {
 		server.WithToolCapabilities(true),
 		server.WithRecovery(),
 		server.WithHooks(&server.Hooks{}),
-		server.WithInstructions(fmt.Sprintf("Tools of the %s REST API, served by rest2mcp. Each tool is one HTTP operation; arguments are the operation's parameters and request body fields.", s.name)),
+		server.WithInstructions(s.instructions()),
 		server.WithToolFilter(spliceFilter),
 	}
 	if s.policy != nil {

@@ -119,6 +119,9 @@ func New(ctx context.Context, opts Options) (*Gateway, error) {
 		}
 		g.apis[c.Name] = a
 		g.order = append(g.order, c.Name)
+		if err := g.addToolsets(ctx, a); err != nil {
+			errs = append(errs, err)
+		}
 	}
 	if err := errors.Join(errs...); err != nil {
 		return nil, err
@@ -259,6 +262,7 @@ func (g *Gateway) newEcho() *echo.Echo {
 		return c.JSON(http.StatusOK, map[string]any{"status": "ready", "apis": g.order})
 	})
 	e.Any("/mcp/:api", g.serveMCP)
+	e.Any("/mcp/:api/:toolset", g.serveToolset)
 	if g.cfg.MetricsOnMainListener() {
 		e.GET("/metrics", echo.WrapHandler(g.metricsOnMain()))
 	}

@@ -56,7 +56,9 @@ type Snapshot struct {
 	opCreds map[string]authbridge.Credentials
 
 	invoker *mcpgen.Invoker
-	mcp     *server.MCPServer
+	// discovery is set in discovery mode (see discovery.go).
+	discovery *discovery
+	mcp       *server.MCPServer
 	// stream is mcp-go's Streamable HTTP server of this snapshot's tools;
 	// it serves every request the gateway does not answer itself.
 	stream *server.StreamableHTTPServer
@@ -138,7 +140,9 @@ func (s *Snapshot) decide(ctx context.Context, tool string) policies.Decision {
 // call. In "all" mode every tool is listed. A tools/call reuses the
 // pre-check's decision.
 func (s *Snapshot) filterTools(ctx context.Context, tools []mcp.Tool) []mcp.Tool {
-	if s.policy == nil || s.policy.Visibility() != policies.VisibilityGranted {
+	if s.policy == nil || s.policy.Visibility() != policies.VisibilityGranted || s.discoveryMode() {
+		// The discovery tools are listed to everyone; their results
+		// apply the visibility (see discovery.go).
 		return tools
 	}
 	out := tools[:0:0]

@@ -104,6 +104,9 @@ func (a *API) fastToolsList(w http.ResponseWriter, r *http.Request) bool {
 		return false
 	}
 	snap := a.current(r.Context())
+	if snap.discoveryMode() {
+		return false // four tools: mcp-go's own path lists them
+	}
 	snap.encoded.build(snap.list)
 	tools := snap.encoded.all
 	if snap.policy != nil && snap.policy.Visibility() == policies.VisibilityGranted {

@@ -6,10 +6,12 @@
 //	rest2mcp serve --config rest2mcp.yaml
 //	rest2mcp serve --spec openapi.yaml [--upstream URL] [--name API] [--listen ADDR]
 //	               [--public-url URL --issuer URL [--audience A]]
+//	               [--include-tag T] [--include-operation ID] [--include-path GLOB]
+//	               [--exclude-method M] [--mode discovery] [--toolsets auto]
 //	rest2mcp demo                      # the example Petstore against a built-in upstream
 //	rest2mcp dev --spec openapi.yaml [--upstream URL] [--yes] [--user NAME=SCOPES]
 //	                                   # protected by an embedded development authorization server
-//	rest2mcp tools --spec PATH|URL [--json]
+//	rest2mcp tools --spec PATH|URL [--json] [--toolsets auto | --mode discovery] [--include-… …]
 //	rest2mcp validate --config F | --spec S
 //	rest2mcp policy explain --config F --api A [--scopes "a b"] [--claims JSON]
 //	rest2mcp healthcheck [--url URL]

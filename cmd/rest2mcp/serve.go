@@ -39,6 +39,8 @@ type serveFlags struct {
 	metrics                                         bool
 	metricsListen                                   string
 	logLevel, logFormat                             string
+	selection                                       selectionFlags
+	mode, toolsets                                  string
 }
 
 func (f *serveFlags) register(fs *flag.FlagSet) {
@@ -56,6 +58,9 @@ func (f *serveFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&f.metricsListen, "metrics-listen", "", "separate address for /metrics, e.g. 127.0.0.1:9090 (implies --metrics)")
 	fs.StringVar(&f.logLevel, "log-level", "info", "debug, info, warn or error")
 	fs.StringVar(&f.logFormat, "log-format", "text", "text or json")
+	f.selection.register(fs)
+	fs.StringVar(&f.toolsets, "toolsets", "", `"auto": also serve each toolset of at most 100 tools at /mcp/<api>/<toolset> (and <toolset>-readonly); with --config, for every API`)
+	fs.StringVar(&f.mode, "mode", "", `"tools" (one tool per operation, the default) or "discovery" (search_operations, describe_operation, call_operation, call_read_operation); with --config, for every API`)
 }
 
 func cmdServe(ctx context.Context, args []string, stderr io.Writer, lookupEnv func(string) (string, bool)) error {
@@ -94,10 +99,16 @@ func serve(ctx context.Context, cfg *config.Config, docs map[string]*openapi.Doc
 	}
 	for _, a := range g.APIs() {
 		attrs := []any{"api", a.Name(), "endpoint", a.ResourceURL(), "tools", len(a.Tools())}
+		if m := a.Snapshot().Mode(); m != config.ModeTools {
+			attrs = append(attrs, "mode", m)
+		}
 		if n := len(a.Diagnostics()); n > 0 {
 			attrs = append(attrs, "spec_diagnostics", n, "details", "rest2mcp validate --spec "+a.Spec())
 		}
 		log.Info("serving", attrs...)
+		if n := len(a.Tools()); n > maxClientTools && a.Snapshot().Mode() != config.ModeDiscovery && !strings.Contains(a.Name(), "/") {
+			log.Warn("endpoint lists too many tools for VS Code and Copilot", "api", a.Name(), "tools", n, "fix", tooManyToolsHint(a.Tools()))
+		}
 		if !a.Protected() {
 			log.Warn("API served WITHOUT authorization", "api", a.Name(), "listen", cfg.Listen)
 		}
@@ -146,6 +157,8 @@ func (f *serveFlags) loadConfig(ctx context.Context, lookupEnv func(string) (str
 	switch {
 	case f.config != "" && f.spec != "":
 		return nil, nil, errors.New("use either --config or --spec, not both")
+	case f.config != "" && f.selection.isSet():
+		return nil, nil, errors.New("--include-* and --exclude-method select operations for --spec; with --config, set include/exclude on the API in the config file")
 	case f.config != "":
 		c, err := config.Load(f.config, lookupEnv)
 		if err != nil {
@@ -169,6 +182,18 @@ func (f *serveFlags) loadConfig(ctx context.Context, lookupEnv func(string) (str
 			doc, name = d, slug(d.Title)
 		}
 		api := config.API{Name: name, Spec: spec, Upstream: f.upstream}
+		if f.selection.isSet() {
+			include, exclude, err := f.selection.selectors()
+			if err != nil {
+				return nil, nil, err
+			}
+			if !include.IsZero() {
+				api.Include = &include
+			}
+			if !exclude.IsZero() {
+				api.Exclude = &exclude
+			}
+		}
 		if len(f.issuers) > 0 {
 			api.Auth = &authbridge.Config{}
 			for _, iss := range f.issuers {
@@ -187,6 +212,17 @@ func (f *serveFlags) loadConfig(ctx context.Context, lookupEnv func(string) (str
 		}
 	default:
 		return nil, nil, errors.New("give --config FILE or --spec PATH|URL (see rest2mcp serve -h)")
+	}
+	for i := range cfg.APIs {
+		if f.mode != "" {
+			cfg.APIs[i].Mode = f.mode
+		}
+		if f.toolsets != "" {
+			cfg.APIs[i].Toolsets = &config.Toolsets{Auto: f.toolsets == config.ToolsetsAuto}
+			if f.toolsets != config.ToolsetsAuto {
+				return nil, nil, fmt.Errorf("--toolsets must be %q, got %q (list toolsets by hand in a config file)", config.ToolsetsAuto, f.toolsets)
+			}
+		}
 	}
 	if f.listen != "" {
 		cfg.Listen = f.listen

@@ -29,6 +29,10 @@
 //   token-exchange full OAuth dance, call getPet, then createPet (stepping
 //                  up if challenged); the gateway exchanges the caller's
 //                  token for an upstream token on each call
+//   discovery-step-up  discovery mode with OAuth: search, describe, then
+//                  call_operation createPet, stepping up on its 403
+//   discovery-github   discovery mode on GitHub's API without OAuth:
+//                  search, describe and call_read_operation repos/get
 //
 // On success it prints one JSON line on stdout and exits 0; on failure it
 // prints the reason and the HTTP trace on stderr and exits 1.
@@ -460,9 +464,75 @@ async function consent() {
   return { ...(await stepUp()), consentPages };
 }
 
+// discoveryStepUp drives a gateway in discovery mode with OAuth: the four
+// meta-tools are listed; search finds createPet (not callable with the
+// baseline scope), describe returns its schema, call_operation answers
+// 403 insufficient_scope for createPet's scopes, the SDK re-authorizes
+// and the same call_operation succeeds; call_read_operation reads a pet
+// before that.
+async function discoveryStepUp() {
+  const provider = new HeadlessOAuthProvider();
+  const { client, transport } = await connectWithOAuth(provider);
+  const initialToken = tokenSummary(provider);
+  const { tools } = await client.listTools();
+  const search = await client.callTool({ name: 'search_operations', arguments: { query: 'add a new pet', limit: 3 } });
+  const target = search.structuredContent?.results?.[0]?.tool;
+  check(target, `search_operations found nothing: ${JSON.stringify(search)}`);
+  const describe = await client.callTool({ name: 'describe_operation', arguments: { tool: target } });
+  const args = argumentsFor({ name: target, inputSchema: describe.structuredContent?.inputSchema }, { name: 'Fido', tag: 'dog' });
+  // Read first: the stepped-up token carries the challenged scopes only.
+  const read = await client.callTool({ name: 'call_read_operation', arguments: { tool: 'getPet', arguments: { petId: 2 } } });
+  const params = { name: 'call_operation', arguments: { tool: target, arguments: args } };
+  try {
+    await client.callTool(params);
+    throw new Error('call_operation createPet succeeded with the baseline token; expected 403 insufficient_scope');
+  } catch (err) {
+    if (!(err instanceof UnauthorizedError)) throw err;
+  }
+  const challenge = trace.findLast((t) => t.status === 403)?.wwwAuthenticate;
+  check(challenge, 'no 403 challenge was recorded');
+  await transport.finishAuth(provider.takeCode());
+  const created = await client.callTool(params);
+  await client.close();
+  return {
+    tools: tools.map((t) => t.name).sort(),
+    search: summarize(search),
+    describe: summarize(describe),
+    initialToken,
+    challenge,
+    authorizations: provider.authorizations,
+    steppedUpToken: tokenSummary(provider),
+    createPet: summarize(created),
+    getPet: summarize(read),
+  };
+}
+
+// discoveryGitHub drives GitHub's API in discovery mode without OAuth:
+// search → describe → call_read_operation against the local upstream.
+async function discoveryGitHub() {
+  const transport = new StreamableHTTPClientTransport(serverURL, { fetch: tracingFetch });
+  const client = newClient();
+  await client.connect(transport);
+  const { tools } = await client.listTools();
+  const search = await client.callTool({ name: 'search_operations', arguments: { query: 'get a repository', limit: 3 } });
+  const target = search.structuredContent?.results?.[0]?.tool;
+  check(target, `search_operations found nothing: ${JSON.stringify(search)}`);
+  const describe = await client.callTool({ name: 'describe_operation', arguments: { tool: target } });
+  const read = await client.callTool({ name: 'call_read_operation', arguments: { tool: target, arguments: { owner: 'octo', repo: 'hello' } } });
+  await client.close();
+  return {
+    tools: tools.map((t) => t.name).sort(),
+    search: summarize(search),
+    describe: summarize(describe),
+    getPet: summarize(read),
+  };
+}
+
 const modes = {
   consent,
   noauth,
+  'discovery-step-up': discoveryStepUp,
+  'discovery-github': discoveryGitHub,
   'list-and-call': listAndCall,
   'step-up': stepUp,
   granted,

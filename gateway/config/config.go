@@ -112,6 +112,15 @@ type API struct {
 	// MaxOutputSchema bounds each tool's output schema in bytes (default
 	// 8 KiB; -1 = unlimited); larger ones keep only their top level.
 	MaxOutputSchema int `json:"maxOutputSchema,omitempty"`
+	// Mode is how the operations are offered: "tools" (the default, one
+	// tool per operation) or "discovery" (four tools that search,
+	// describe and call the operations; see ModeDiscovery).
+	Mode string `json:"mode,omitempty"`
+	// Toolsets also serves the API split into toolsets, each at
+	// /mcp/<name>/<toolset> with a read-only variant at
+	// /mcp/<name>/<toolset>-readonly: "auto" (at most 100 tools each) or
+	// a list of {name, include, exclude}.
+	Toolsets *Toolsets `json:"toolsets,omitempty"`
 	// Include and Exclude select operations (empty Include = all).
 	Include *mcpgen.Selector `json:"include,omitempty"`
 	Exclude *mcpgen.Selector `json:"exclude,omitempty"`
@@ -392,6 +401,12 @@ func (c *Config) Validate() error {
 		}
 		if a.Timeout < 0 {
 			p.add(at+".timeout", "must not be negative")
+		}
+		if err := validateMode(a.Mode); err != nil {
+			p.addErr(at+".mode", err)
+		}
+		if err := a.Toolsets.Validate(); err != nil {
+			p.addErr(at+".toolsets", err)
 		}
 		if a.Auth == nil && !loopback && !c.InsecureNoAuth {
 			p.add(at+".auth", "required: the listener %s is not loopback, so every API must be protected (add an auth section, or set insecureNoAuth: true for a trusted network only)", c.Listen)
