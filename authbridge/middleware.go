@@ -29,6 +29,9 @@ type MiddlewareOptions struct {
 	// Logger receives one debug line per rejection (never the token). Nil
 	// discards.
 	Logger *slog.Logger
+	// OnReject, when set, is called once per refused request with the
+	// reason (metrics count refusals by it). Nil means none.
+	OnReject onRejectFunc
 }
 
 // maxFormPeek bounds how much of a form-encoded body is inspected for an
@@ -65,11 +68,13 @@ func RequireBearer(v TokenVerifier, opts MiddlewareOptions) func(http.Handler) h
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			if desc := tokenOutsideHeader(r); desc != "" {
 				logger.DebugContext(r.Context(), "bearer rejected", "reason", desc)
+				opts.reject(r, RejectInvalidRequest)
 				WriteInvalidRequest(w, challenge(ErrorCodeInvalidRequest, desc))
 				return
 			}
 			values := r.Header.Values("Authorization")
 			if len(values) > 1 {
+				opts.reject(r, RejectInvalidRequest)
 				WriteInvalidRequest(w, challenge(ErrorCodeInvalidRequest, "multiple Authorization headers"))
 				return
 			}
@@ -80,15 +85,18 @@ func RequireBearer(v TokenVerifier, opts MiddlewareOptions) func(http.Handler) h
 			raw, err := ParseAuthorization(header)
 			switch {
 			case errors.Is(err, ErrNoToken):
+				opts.reject(r, RejectMissingToken)
 				WriteUnauthorized(w, challenge("", ""))
 				return
 			case err != nil:
 				logger.DebugContext(r.Context(), "bearer rejected", "reason", err.Error())
+				opts.reject(r, RejectInvalidRequest)
 				WriteInvalidRequest(w, challenge(ErrorCodeInvalidRequest, err.Error()))
 				return
 			}
 			p, err := v.Verify(r.Context(), raw)
 			if err != nil {
+				opts.reject(r, verifyRejectReason(err))
 				writeVerifyError(w, r, err, challenge, logger)
 				return
 			}

@@ -128,6 +128,7 @@ func (a *API) buildOptions() BuildOptions {
 		TokenCache:     g.tokenCache,
 		Version:        g.version,
 		metrics:        a.metrics,
+		tracing:        g.tracing, // observability hook
 	}
 }
 

@@ -63,10 +63,11 @@ func (a *API) precheck(next http.Handler) http.Handler {
 			if _, done := decisionFrom(ctx, name); done {
 				continue // called twice in one batch
 			}
-			d := snap.policy.Decide(name, subj)
+			d := a.gw.tracing.decide(ctx, snap, name, subj) // observability hook: policy.decide span
 			snap.auditDecision(ctx, "precheck", name, subj, d)
 			if !d.Allow {
 				a.metrics.deniedCall(name)
+				a.metrics.authFailed(deniedReason(d)) // observability hook: explicit reason
 				writeDenied(w, a.prmURL(), d)
 				return
 			}
@@ -102,6 +103,7 @@ func (a *API) rateLimit(next http.Handler) http.Handler {
 			return
 		}
 		if ok, retry := a.limiter.AllowPrincipal(p); !ok {
+			a.metrics.authFailed(authRateLimited) // observability hook: explicit reason
 			authbridge.WriteTooManyRequests(w, retry)
 			return
 		}

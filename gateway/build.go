@@ -63,6 +63,8 @@ type BuildOptions struct {
 
 	// metrics is the API's metric children; nil in offline builds.
 	metrics *apiMetrics
+	// tracing is the gateway's tracing; nil (off) in offline builds.
+	tracing *tracing
 }
 
 // defaultOutboundClient is the client for spec fetching, AS metadata,
@@ -362,11 +364,11 @@ func (s *Snapshot) buildHandler(_ context.Context, o *BuildOptions) error {
 		Client:           o.UpstreamClient,
 		Timeout:          durationOr(s.cfg.Timeout, config.DefaultTimeout),
 		MaxResponseBytes: s.cfg.MaxResponseBytes,
-		Credentials:      s.applyCredentials,
+		Credentials:      o.tracing.credentials(s.applyCredentials), // observability hook: upstream.credentials span
 		Authorize:        s.authorize,
 		Logger:           s.log,
 		UserAgent:        "rest2mcp/" + o.Version,
-		OnResult:         onResult,
+		OnResult:         o.tracing.onResult(onResult), // observability hook: tool/outcome on the request span
 	})
 	if err != nil {
 		return fmt.Errorf("cannot call the upstream (%w); set upstream in the configuration, or --upstream", err)

@@ -14,6 +14,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 	"github.com/labstack/echo/v4/middleware"
+	"go.opentelemetry.io/otel/trace"
 
 	"github.com/rest2mcp/rest2mcp/authbridge"
 	"github.com/rest2mcp/rest2mcp/gateway/config"
@@ -49,6 +50,10 @@ type Options struct {
 	// loads the spec once to name the API); their APIs' first build uses
 	// them instead of loading the spec again. Reloads load from the source.
 	Documents map[string]*openapi.Document
+	// TracerProvider, when set, records the gateway's spans (see
+	// tracing.go) whatever the configuration says; nil builds an OTLP
+	// provider when tracing is configured, else tracing is off.
+	TracerProvider trace.TracerProvider
 }
 
 // Gateway serves every configured API.
@@ -68,6 +73,10 @@ type Gateway struct {
 	order []string
 	echo  *echo.Echo
 	ready atomic.Bool
+
+	// observability (tracing.go, logctx.go)
+	tracing    *tracing
+	closeAudit func() error
 }
 
 // New loads every API and assembles the HTTP handler. It returns all
@@ -84,6 +93,10 @@ func New(ctx context.Context, opts Options) (*Gateway, error) {
 	if audit == nil {
 		audit = log.With("component", "audit")
 	}
+	log, audit, closeAudit, err := observabilityLoggers(opts.Config, log, opts.AuditLogger, audit) // observability hook
+	if err != nil {
+		return nil, err
+	}
 	g := &Gateway{
 		cfg:            opts.Config,
 		log:            log,
@@ -95,6 +108,7 @@ func New(ctx context.Context, opts Options) (*Gateway, error) {
 		routes:         opts.Routes,
 		apis:           map[string]*API{},
 		tokenCache:     authbridge.NewTokenCache(authbridge.TokenCacheOptions{}),
+		closeAudit:     closeAudit,
 	}
 	if g.version == "" {
 		g.version = "dev"
@@ -104,6 +118,9 @@ func New(ctx context.Context, opts Options) (*Gateway, error) {
 	}
 	if g.outboundClient == nil {
 		g.outboundClient = defaultOutboundClient()
+	}
+	if err := g.setupTracing(ctx, opts.TracerProvider); err != nil { // observability hook
+		return nil, err
 	}
 	m, err := newMetrics(g)
 	if err != nil {
@@ -204,6 +221,7 @@ func (g *Gateway) Run(ctx context.Context, ready func(addr net.Addr)) error {
 		return err
 	}
 	defer stopMetrics()
+	defer g.closeObservability() // observability hook
 	if interval := g.cfg.ReloadInterval.D(); interval > 0 {
 		wctx, stop := context.WithCancel(ctx)
 		done := make(chan struct{})
@@ -252,6 +270,7 @@ func (g *Gateway) newEcho() *echo.Echo {
 	e.HTTPErrorHandler = g.httpError
 	e.Use(middleware.Recover())
 	e.Use(middleware.RequestID())
+	e.Use(requestID, g.traceRequest) // observability hook: request id in the context, server span
 	e.Use(g.accessLog)
 
 	e.GET("/healthz", func(c echo.Context) error { return c.JSON(http.StatusOK, map[string]string{"status": "ok"}) })
@@ -316,10 +335,11 @@ func (a *API) chain() http.Handler {
 			h = a.rateLimit(h)
 		}
 		h = a.withSubject(h)
-		h = authbridge.RequireBearer(a.verifier, authbridge.MiddlewareOptions{
+		h = authbridge.RequireBearer(a.gw.tracing.verifier(a.verifier), authbridge.MiddlewareOptions{ // observability hook: traced verifier
 			ResourceMetadataURL: a.prmURL(),
 			Scopes:              a.baseline,
 			Logger:              a.log,
+			OnReject:            a.metrics.authRejected, // observability hook: reason from authbridge
 		})(h)
 	}
 	h = readBody(a.gw.cfg.MaxBodyBytes, bodyReadTimeout, h)
@@ -339,8 +359,8 @@ func (g *Gateway) accessLog(next echo.HandlerFunc) echo.HandlerFunc {
 			c.Error(err)
 		}
 		req := c.Request()
+		// request_id comes from the context (logctx.go).
 		g.log.LogAttrs(req.Context(), slog.LevelDebug, "request",
-			slog.String("request_id", c.Response().Header().Get(echo.HeaderXRequestID)),
 			slog.String("method", req.Method),
 			slog.String("path", req.URL.Path),
 			slog.Int("status", c.Response().Status),
@@ -365,7 +385,7 @@ func (g *Gateway) httpError(err error, c echo.Context) {
 	}
 	rid := c.Response().Header().Get(echo.HeaderXRequestID)
 	if status >= 500 {
-		g.log.Error("request failed", "request_id", rid, "err", err)
+		g.log.ErrorContext(c.Request().Context(), "request failed", "err", err)
 		msg = "internal error (request id " + rid + ")"
 	}
 	_ = c.JSON(status, map[string]string{"error": msg, "request_id": rid})

@@ -1,9 +1,9 @@
 package gateway
 
 import (
+	"context"
 	"net/http"
 	"strconv"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -11,6 +11,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/rest2mcp/rest2mcp/authbridge"
+	"github.com/rest2mcp/rest2mcp/policies"
 )
 
 // apiMetrics holds the label children of one API, resolved once.
@@ -72,8 +73,9 @@ func (am *apiMetrics) reloaded(err error) {
 	am.reloadOK.Inc()
 }
 
-// instrument counts and times every request of the API's chain, and
-// counts the refusals of its authorization stages.
+// instrument counts and times every request of the API's chain. The
+// refusals of the authorization stages are counted by the stages
+// themselves, with their reason (authRejected, authFailed).
 func (am *apiMetrics) instrument(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
@@ -85,11 +87,6 @@ func (am *apiMetrics) instrument(next http.Handler) http.Handler {
 			status = http.StatusOK
 		}
 		am.requests.get(r.Method, status).Inc()
-		if am.authFailures != nil {
-			if reason, ok := authFailure(status, w.Header()); ok {
-				am.authFailures[reason].Inc()
-			}
-		}
 	})
 }
 
@@ -117,48 +114,38 @@ var authReasons = [...]string{
 	authUnavailable:       "unavailable",
 }
 
-// authFailure classifies a response of a protected API's chain. Bearer
-// verification, the scope pre-check and the rate limiter are the only
-// stages that answer 401, 429 or 503, or put a WWW-Authenticate challenge
-// on a 400 or 403 (the Host/Origin guard's 403 has none, and mcp-go
-// answers none of these).
-func authFailure(status int, h http.Header) (authReason, bool) {
-	switch status {
-	case http.StatusUnauthorized:
-		if challengeError(h) == authbridge.ErrorCodeInvalidToken {
-			return authInvalidToken, true
-		}
-		return authMissingToken, true
-	case http.StatusBadRequest:
-		if challengeError(h) == authbridge.ErrorCodeInvalidRequest {
-			return authInvalidRequest, true
-		}
-	case http.StatusForbidden:
-		if h.Get("WWW-Authenticate") == "" {
-			return 0, false
-		}
-		if challengeError(h) == authbridge.ErrorCodeInsufficientScope {
-			return authInsufficientScope, true
-		}
-		return authForbidden, true
-	case http.StatusTooManyRequests:
-		return authRateLimited, true
-	case http.StatusServiceUnavailable:
-		return authUnavailable, true
+// authFailed counts one refusal of an authorization stage of a protected
+// API.
+func (am *apiMetrics) authFailed(reason authReason) {
+	if am != nil && am.authFailures != nil {
+		am.authFailures[reason].Inc()
 	}
-	return 0, false
 }
 
-// challengeError returns the error code of a Bearer WWW-Authenticate
-// challenge written by authbridge, or "".
-func challengeError(h http.Header) string {
-	v := h.Get("WWW-Authenticate")
-	_, rest, ok := strings.Cut(v, `error="`)
-	if !ok {
-		return ""
+// authRejected is authbridge's OnReject hook: it counts a refusal of
+// bearer authentication by the reason authbridge gives, and marks the
+// request span with it.
+func (am *apiMetrics) authRejected(ctx context.Context, reason authbridge.RejectReason) {
+	authRejected(ctx, reason)
+	switch reason {
+	case authbridge.RejectMissingToken:
+		am.authFailed(authMissingToken)
+	case authbridge.RejectInvalidRequest:
+		am.authFailed(authInvalidRequest)
+	case authbridge.RejectInvalidToken:
+		am.authFailed(authInvalidToken)
+	case authbridge.RejectUnavailable:
+		am.authFailed(authUnavailable)
 	}
-	code, _, _ := strings.Cut(rest, `"`)
-	return code
+}
+
+// deniedReason is the reason label of a refused policy decision, as
+// writeDenied answers it.
+func deniedReason(d policies.Decision) authReason {
+	if d.Denied || len(d.Required) == 0 {
+		return authForbidden
+	}
+	return authInsufficientScope
 }
 
 // requestCounters caches the children of rest2mcp_http_requests_total of

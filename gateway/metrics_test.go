@@ -257,39 +257,6 @@ func TestMetricsConfig(t *testing.T) {
 	}
 }
 
-func TestAuthFailure(t *testing.T) {
-	challenge := func(v string) http.Header { return http.Header{"Www-Authenticate": {v}} }
-	tests := []struct {
-		name   string
-		status int
-		header http.Header
-		want   string // "" when not an authorization failure
-	}{
-		{"no token", 401, challenge(`Bearer resource_metadata="https://gw/x", scope="a"`), "missing_token"},
-		{"rejected token", 401, challenge(`Bearer error="invalid_token", error_description="expired"`), "invalid_token"},
-		{"token in query", 400, challenge(`Bearer error="invalid_request", error_description="query"`), "invalid_request"},
-		{"bad JSON-RPC", 400, http.Header{}, ""},
-		{"step-up", 403, challenge(`Bearer error="insufficient_scope", scope="a b"`), "insufficient_scope"},
-		{"policy denial", 403, challenge(`Bearer resource_metadata="https://gw/x"`), "forbidden"},
-		{"origin guard", 403, http.Header{}, ""},
-		{"rate limit", 429, http.Header{}, "rate_limited"},
-		{"authorization server down", 503, http.Header{}, "unavailable"},
-		{"ok", 200, http.Header{}, ""},
-		{"body too large", 413, http.Header{}, ""},
-	}
-	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) {
-			var got string
-			if r, ok := authFailure(tc.status, tc.header); ok {
-				got = authReasons[r]
-			}
-			if got != tc.want {
-				t.Errorf("authFailure(%d) = %q, want %q", tc.status, got, tc.want)
-			}
-		})
-	}
-}
-
 func TestOutcomeOf(t *testing.T) {
 	fail := mcp.NewToolResultError("x")
 	tests := []struct {

@@ -84,6 +84,10 @@ type Config struct {
 	// needs Metrics, and is required with Metrics when Listen is not
 	// loopback.
 	MetricsListen string `json:"metricsListen,omitempty"`
+	// Tracing turns OpenTelemetry tracing on (see [Tracing]).
+	Tracing *Tracing `json:"tracing,omitempty"`
+	// AuditLog sends audit records to their own sink (see [AuditLog]).
+	AuditLog *AuditLog `json:"auditLog,omitempty"`
 	// APIs are the REST APIs to serve; at least one.
 	APIs []API `json:"apis"`
 
@@ -271,6 +275,9 @@ func (c *Config) ResolvePaths(dir string) {
 			a.PolicyFile = joinPath(dir, a.PolicyFile)
 		}
 	}
+	if c.AuditLog.isFile() && !isAbs(c.AuditLog.Output) {
+		c.AuditLog.Output = joinPath(dir, c.AuditLog.Output)
+	}
 	if c.SpecCacheDir() != "" && !isAbs(c.CacheDir) {
 		c.CacheDir = joinPath(dir, c.CacheDir)
 	}
@@ -363,6 +370,7 @@ func (c *Config) Validate() error {
 		p.add("reloadInterval", "must be at least %s (or 0 to turn polling off), got %s", MinReloadInterval, d)
 	}
 	c.validateMetrics(&p)
+	c.validateObservability(&p)
 	if len(c.APIs) == 0 {
 		p.add("apis", "at least one API is required")
 	}
