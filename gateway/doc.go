@@ -17,8 +17,10 @@
 //
 // The middleware chain of an MCP endpoint, outermost first:
 //
-//	recover → request id → access log → snapshot pin → metrics (requests,
-//	  durations, refusals of the auth stages) → Host/Origin check → body
+//	recover → request id → request id in the context and the server
+//	  span (logctx.go, tracing.go) → access log → snapshot pin → metrics
+//	  (requests, durations; the auth stages count their own refusals by
+//	  reason) → Host/Origin check → body
 //	  limit (size and read time) → bearer verification (401 +
 //	  WWW-Authenticate) → rate limit (tools/call) → scope pre-check for
 //	  tools/call, the one policy decision per call (403 insufficient_scope
