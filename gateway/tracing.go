@@ -150,8 +150,7 @@ var untracedPaths = map[string]bool{"/healthz": true, "/readyz": true, "/metrics
 // traceRequest is the echo middleware starting the server span of each
 // request, as the child of the request's W3C traceparent.
 func (g *Gateway) traceRequest(next echo.HandlerFunc) echo.HandlerFunc {
-	t := g.tracing
-	if t == nil {
+	if g.tracing == nil {
 		return next
 	}
 	return func(c echo.Context) error {
@@ -159,32 +158,59 @@ func (g *Gateway) traceRequest(next echo.HandlerFunc) echo.HandlerFunc {
 		if untracedPaths[route] {
 			return next(c)
 		}
-		req := c.Request()
-		ctx := t.prop.Extract(req.Context(), propagation.HeaderCarrier(req.Header))
-		method := methodLabel(req.Method)
-		attrs := []attribute.KeyValue{
-			attribute.String("http.request.method", method),
-			attribute.String("http.route", route),
-			attrRequestID.String(RequestIDFrom(ctx)),
-		}
-		if _, ok := g.apis[c.Param("api")]; ok {
-			attrs = append(attrs, attrAPI.String(c.Param("api")))
-		}
-		ctx, span := t.tracer.Start(ctx, method+" "+route, trace.WithSpanKind(trace.SpanKindServer), trace.WithAttributes(attrs...))
-		defer span.End()
-		c.SetRequest(req.WithContext(ctx))
+		req, end := g.startServerSpan(c.Request(), route, c.Param("api"))
+		c.SetRequest(req)
+		ended := false
+		defer func() {
+			if !ended { // a panic, answered 500 by the recover middleware
+				end(http.StatusInternalServerError)
+			}
+		}()
 		err := next(c)
 		if err != nil {
-			// Answered by the error handler: the access log middleware,
-			// inside this one, has already written it.
+			// Answered by the error handler now, so that the span has
+			// the status; the access log middleware, inside this one,
+			// has already logged it.
 			c.Error(err)
 		}
-		status := c.Response().Status
+		ended = true
+		end(c.Response().Status)
+		return nil
+	}
+}
+
+// startServerSpan starts the server span of r for route (the route
+// pattern, e.g. /mcp/:api), the child of r's traceparent, and returns r
+// with the span in its context and the function that ends the span with
+// the response status. api names the API when it is a served one. With
+// tracing off it returns r and a no-op. Any handler serving requests
+// outside echo (a fast route for /mcp/<api>) calls it after putting the
+// request id in the context.
+func (g *Gateway) startServerSpan(r *http.Request, route, api string) (*http.Request, func(status int)) {
+	t := g.tracing
+	if t == nil {
+		return r, func(int) {}
+	}
+	ctx := t.prop.Extract(r.Context(), propagation.HeaderCarrier(r.Header))
+	method := methodLabel(r.Method)
+	attrs := []attribute.KeyValue{
+		attribute.String("http.request.method", method),
+		attribute.String("http.route", route),
+		attrRequestID.String(RequestIDFrom(ctx)),
+	}
+	if _, ok := g.apis[api]; ok {
+		attrs = append(attrs, attrAPI.String(api))
+	}
+	ctx, span := t.tracer.Start(ctx, method+" "+route, trace.WithSpanKind(trace.SpanKindServer), trace.WithAttributes(attrs...))
+	return r.WithContext(ctx), func(status int) {
+		if status == 0 {
+			status = http.StatusOK
+		}
 		span.SetAttributes(attribute.Int("http.response.status_code", status))
 		if status >= 500 {
 			span.SetStatus(codes.Error, http.StatusText(status))
 		}
-		return nil
+		span.End()
 	}
 }
 
