@@ -41,7 +41,7 @@ func (c *clientCredentials) token(ctx context.Context, scopes []string) (string,
 	return c.cache.fill(ctx, k, time.Time{}, c.timeout, func(ctx context.Context) (fetchedToken, error) {
 		start := c.now()
 		g, err := c.fetch(ctx, scopes)
-		c.logGrant(g, scopes, start, err)
+		c.logGrant(ctx, g, scopes, start, err)
 		return g.fetchedToken, err
 	})
 }

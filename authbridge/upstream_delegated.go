@@ -37,7 +37,7 @@ func (d *delegated) apply(ctx context.Context, req *http.Request, p *Principal, 
 		tok, err = d.cache.fill(ctx, k, p.Expiry, d.timeout, func(ctx context.Context) (fetchedToken, error) {
 			start := d.now()
 			g, err := d.fetch(ctx, subject, scopes)
-			d.logGrant(g, scopes, start, err)
+			d.logGrant(ctx, g, scopes, start, err)
 			return g.fetchedToken, err
 		})
 		if err != nil {

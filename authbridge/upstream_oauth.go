@@ -1,6 +1,7 @@
 package authbridge
 
 import (
+	"context"
 	"crypto/sha256"
 	"errors"
 	"fmt"
@@ -167,17 +168,18 @@ func (b *oauthBase) requireSubject(p *Principal) (string, error) {
 	return p.Token(), nil
 }
 
-// logGrant records a token request outcome without any token.
-func (b *oauthBase) logGrant(g grant, scopes []string, start time.Time, err error) {
+// logGrant records a token request outcome without any token, with the
+// context of the call (its request id, when logged by the gateway).
+func (b *oauthBase) logGrant(ctx context.Context, g grant, scopes []string, start time.Time, err error) {
 	attrs := []any{"type", b.cfg.kind(), "scopes", scopes, "duration", b.now().Sub(start)}
 	var ce *CredentialError
 	switch {
 	case errors.As(err, &ce):
-		b.logger.Debug("upstream token request failed", append(attrs, "code", ce.Code, "status", ce.Status)...)
+		b.logger.DebugContext(ctx, "upstream token request failed", append(attrs, "code", ce.Code, "status", ce.Status)...)
 	case err != nil:
-		b.logger.Debug("upstream token request failed", append(attrs, "err", err)...)
+		b.logger.DebugContext(ctx, "upstream token request failed", append(attrs, "err", err)...)
 	default:
-		b.logger.Debug("upstream token obtained", append(attrs, "granted_scope", g.scope,
+		b.logger.DebugContext(ctx, "upstream token obtained", append(attrs, "granted_scope", g.scope,
 			"issued_token_type", g.issuedTokenType, "expires_in", g.lifetime)...)
 	}
 }
