@@ -464,3 +464,38 @@ func TestTracingOTLPExport(t *testing.T) {
 		t.Fatal("no spans exported by the time Run returned")
 	}
 }
+
+// TestTracingOffByDefault checks that without tracing configured the
+// gateway has no tracer, wraps no client and sends no traceparent
+// upstream, even when the caller sent one.
+func TestTracingOffByDefault(t *testing.T) {
+	for _, k := range []string{"OTEL_EXPORTER_OTLP_ENDPOINT", "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", "OTEL_TRACES_EXPORTER"} {
+		t.Setenv(k, "")
+	}
+	var got []string
+	var mu sync.Mutex
+	store := demoapi.New().Handler()
+	up := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		got = append(got, r.Header.Get("Traceparent"))
+		mu.Unlock()
+		store.ServeHTTP(w, r)
+	}))
+	t.Cleanup(up.Close)
+	g, srv := testGateway(t, &config.Config{APIs: []config.API{{Name: "petstore", Upstream: up.URL + "/v1"}}})
+	if g.tracing != nil {
+		t.Fatal("tracing is on without configuration")
+	}
+	if _, ok := g.upstreamClient.Transport.(*tracedTransport); ok {
+		t.Fatal("the upstream client is wrapped with tracing off")
+	}
+	h := http.Header{"Traceparent": {"00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"}}
+	if r := modernWith(t, srv.URL+"/mcp/petstore", "", h, "tools/call", map[string]any{"name": "getPet", "arguments": map[string]any{"petId": 1}}); r.status != http.StatusOK {
+		t.Fatalf("HTTP %d: %s", r.status, r.raw)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if len(got) != 1 || got[0] != "" {
+		t.Errorf("upstream traceparent %q with tracing off", got)
+	}
+}
