@@ -52,6 +52,12 @@ type API struct {
 	metrics *apiMetrics
 	// inflight lets callers cancel their own requests, and only those.
 	inflight inflight
+	// fastPath enables the tools/call fast path (see fastcall.go).
+	fastPath bool
+	// serverInfo is the identity mcp-go reports; serverMeta its encoded
+	// _meta for modern results.
+	serverInfo mcp.Implementation
+	serverMeta []byte
 }
 
 // snapshot is the immutable product of one successful build of an API's
@@ -70,6 +76,8 @@ type snapshot struct {
 	// files are the spec and policy files as they were just before this
 	// build read them; the polling loop reloads when they differ.
 	files []fileStamp
+	// inv calls the upstream for this snapshot's tools.
+	inv *mcpgen.Invoker
 }
 
 // Name returns the API name (the last path segment of its endpoint).
@@ -131,6 +139,10 @@ func newAPI(ctx context.Context, g *Gateway, c config.API) (*API, error) {
 	}
 	a.mcp = a.newMCPServer()
 	a.mcp.SetTools(tools...)
+	a.serverInfo = mcp.Implementation{Name: a.name, Version: g.version}
+	a.serverMeta = encodeServerMeta(a.serverInfo)
+	a.fastPath = os.Getenv(fastPathEnv) != "off"
+
 	a.stream = server.NewStreamableHTTPServer(a.mcp,
 		server.WithStateLess(true),
 		// Host and Origin are checked by the gateway's own guard, which
@@ -293,6 +305,7 @@ func (a *API) serverTools(s *snapshot) ([]server.ServerTool, error) {
 	if err != nil {
 		return nil, fmt.Errorf("api %s: cannot call the upstream (%w); set upstream in the configuration, or --upstream", a.name, err)
 	}
+	s.inv = inv
 	out := make([]server.ServerTool, 0, len(s.list))
 	for _, t := range s.list {
 		out = append(out, server.ServerTool{Tool: t.MCPTool(), Handler: inv.Handler(t)})

@@ -20,22 +20,34 @@ func (inv *Invoker) Handler(t *Tool) server.ToolHandlerFunc {
 	return func(ctx context.Context, req mcp.CallToolRequest) (*mcp.CallToolResult, error) {
 		var res *Result
 		if args, ok := callArguments(req); ok {
-			res = inv.Call(ctx, t, args)
+			res = inv.Invoke(ctx, t, args)
 		} else {
 			res = errorResult(0, argErrorf("arguments", "must be a JSON object"), "invalid arguments: the arguments must be a JSON object")
-		}
-		if inv.onResult != nil {
-			inv.onResult(ctx, t, res)
+			if inv.onResult != nil {
+				inv.onResult(ctx, t, res)
+			}
 		}
 		return res.MCP, nil
 	}
+}
+
+// Invoke is what the handler of [Invoker.Handler] does with decoded
+// arguments: [Invoker.Call], then the OnResult hook. Callers that decode
+// MCP requests themselves (the gateway's tools/call fast path) use it
+// directly, so that both paths give the same result.
+func (inv *Invoker) Invoke(ctx context.Context, t *Tool, args map[string]any) *Result {
+	res := inv.Call(ctx, t, args)
+	if inv.onResult != nil {
+		inv.onResult(ctx, t, res)
+	}
+	return res
 }
 
 // callArguments returns the arguments object of a call. Absent or null
 // arguments are an empty object.
 func callArguments(req mcp.CallToolRequest) (map[string]any, bool) {
 	if len(req.Params.RawArguments) > 0 {
-		return decodeArguments(req.Params.RawArguments)
+		return DecodeArguments(req.Params.RawArguments)
 	}
 	switch a := req.Params.Arguments.(type) {
 	case nil:
@@ -43,14 +55,15 @@ func callArguments(req mcp.CallToolRequest) (map[string]any, bool) {
 	case map[string]any:
 		return a, true
 	case json.RawMessage:
-		return decodeArguments(a)
+		return DecodeArguments(a)
 	}
 	return nil, false
 }
 
-// decodeArguments decodes a JSON arguments object, keeping numbers as
-// json.Number.
-func decodeArguments(raw []byte) (map[string]any, bool) {
+// DecodeArguments decodes a JSON arguments object, keeping numbers as
+// json.Number; it reports false for anything but one JSON object (null
+// gives an empty object).
+func DecodeArguments(raw []byte) (map[string]any, bool) {
 	dec := json.NewDecoder(bytes.NewReader(raw))
 	dec.UseNumber()
 	var args map[string]any
