@@ -123,4 +123,3 @@ func (g *originGuard) originOK(origin string) bool {
 	}
 	return loopback.Host(u.Hostname())
 }
-
