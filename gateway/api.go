@@ -52,8 +52,10 @@ type API struct {
 	metrics *apiMetrics
 	// inflight lets callers cancel their own requests, and only those.
 	inflight inflight
-	// fastPath enables the tools/call fast path (see fastcall.go).
-	fastPath bool
+	// fastPath enables the tools/call fast path (see fastcall.go);
+	// fastCalls counts the calls it served.
+	fastPath  bool
+	fastCalls atomic.Int64
 	// serverInfo is the identity mcp-go reports; serverMeta its encoded
 	// _meta for modern results.
 	serverInfo mcp.Implementation

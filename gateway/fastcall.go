@@ -59,6 +59,7 @@ func (a *API) fastCall(w http.ResponseWriter, r *http.Request, c *rpcCall) bool 
 	if !ok {
 		return false
 	}
+	a.fastCalls.Add(1)
 	res := a.invokeFast(r, snap.inv, t, args)
 	if res == nil {
 		writeRPCErrorID(w, http.StatusOK, rpcInternalError, fmt.Sprintf("panic recovered in %s tool handler", t.Name), c.ID)
