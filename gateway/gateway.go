@@ -46,6 +46,7 @@ type Gateway struct {
 	cfg            *config.Config
 	log            *slog.Logger
 	audit          *slog.Logger
+	auditAsync     *asyncHandler
 	lookupEnv      func(string) (string, bool)
 	upstreamClient *http.Client
 	outboundClient *http.Client
@@ -84,10 +85,13 @@ func New(ctx context.Context, opts Options) (*Gateway, error) {
 	if audit == nil {
 		audit = log.With("component", "audit")
 	}
+	auditAsync := newAsyncHandler(audit.Handler(), auditQueueSize)
+	audit = slog.New(auditAsync)
 	g := &Gateway{
 		cfg:            opts.Config,
 		log:            log,
 		audit:          audit,
+		auditAsync:     auditAsync,
 		lookupEnv:      opts.LookupEnv,
 		upstreamClient: opts.UpstreamClient,
 		outboundClient: opts.OutboundClient,
@@ -231,6 +235,7 @@ func (g *Gateway) Run(ctx context.Context, ready func(addr net.Addr)) error {
 	g.log.Info("shutting down", "grace", grace)
 	sctx, cancel := context.WithTimeout(context.Background(), grace)
 	defer cancel()
+	defer g.auditAsync.flush(time.Second)
 	if err := srv.Shutdown(sctx); err != nil {
 		return fmt.Errorf("shutdown: %w", err)
 	}
