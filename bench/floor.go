@@ -234,6 +234,15 @@ type issuer struct {
 	done chan struct{}
 }
 
+// mustKey returns a fresh RSA key (for forged tokens).
+func mustKey() *rsa.PrivateKey {
+	key, err := rsa.GenerateKey(rand.Reader, 2048)
+	if err != nil {
+		panic(err)
+	}
+	return key
+}
+
 func startIssuer() (*issuer, error) {
 	key, err := rsa.GenerateKey(rand.Reader, 2048)
 	if err != nil {

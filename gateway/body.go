@@ -1,7 +1,6 @@
 package gateway
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -12,6 +11,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/mark3labs/mcp-go/server"
 )
 
 // Request bodies: bounded per request and in total.
@@ -93,21 +94,48 @@ func callFrom(ctx context.Context) *rpcCall {
 	return nil
 }
 
-// withBody gives r a fresh reader over the buffered body, for mcp-go.
-func withBody(r *http.Request) *http.Request {
-	if b, ok := r.Context().Value(bodyKey{}).(*bodyInfo); ok {
-		r.Body = io.NopCloser(bytes.NewReader(b.raw))
-		r.ContentLength = int64(len(b.raw))
-	}
-	return r
-}
-
 // bodyFrom returns the buffered POST body.
 func bodyFrom(ctx context.Context) []byte {
 	if b, ok := ctx.Value(bodyKey{}).(*bodyInfo); ok {
 		return b.raw
 	}
 	return nil
+}
+
+// serveMCP hands a request to mcp-go with the body the gateway already
+// read (mcp-go's ServeHTTP would copy it again), through
+// StreamableHTTPServer.Handle: the parts of ServeHTTP that Handle skips
+// (DNS-rebinding guard, CORS, metadata route) are turned off or done by
+// the gateway itself.
+func (a *API) serveMCP(w http.ResponseWriter, r *http.Request, body []byte) {
+	a.stream.Handle(mcpWriter{w}, &server.HTTPRequest{
+		Method:  r.Method,
+		URL:     r.URL,
+		Header:  r.Header,
+		Body:    body,
+		Context: r.Context(),
+	})
+}
+
+// mcpWriter adapts an http.ResponseWriter for mcp-go's Handle.
+type mcpWriter struct{ http.ResponseWriter }
+
+// Flush flushes the underlying writer, when it can.
+func (m mcpWriter) Flush() {
+	if f, ok := m.ResponseWriter.(http.Flusher); ok {
+		f.Flush()
+	}
+}
+
+// CanStream reports whether SSE can be streamed through the writer.
+func (m mcpWriter) CanStream() bool {
+	_, ok := m.ResponseWriter.(http.Flusher)
+	return ok
+}
+
+// SetWriteDeadline bounds writes to a stalled client.
+func (m mcpWriter) SetWriteDeadline(t time.Time) error {
+	return http.NewResponseController(m.ResponseWriter).SetWriteDeadline(t)
 }
 
 // readBody is the body stage: it buffers a POST body within the request

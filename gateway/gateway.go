@@ -347,7 +347,7 @@ func (a *API) dispatch(w http.ResponseWriter, r *http.Request) {
 		defer done()
 		r = r.WithContext(ctx)
 	}
-	a.stream.ServeHTTP(w, withBody(r))
+	a.serveMCP(w, r, bodyFrom(r.Context()))
 }
 
 // postOnly answers every method but POST with 405 and Allow: POST. The

@@ -5,7 +5,6 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
-	"io"
 	"net/http"
 	"strings"
 )
@@ -23,7 +22,7 @@ import (
 func (a *API) serveEchoingID(w http.ResponseWriter, r *http.Request, c *rpcCall) {
 	var msg map[string]json.RawMessage
 	if json.Unmarshal(bodyFrom(r.Context()), &msg) != nil {
-		a.stream.ServeHTTP(w, withBody(r))
+		a.serveMCP(w, r, bodyFrom(r.Context()))
 		return
 	}
 	var nonce [12]byte
@@ -38,13 +37,11 @@ func (a *API) serveEchoingID(w http.ResponseWriter, r *http.Request, c *rpcCall)
 	}
 	body, err := json.Marshal(msg)
 	if err != nil {
-		a.stream.ServeHTTP(w, withBody(r))
+		a.serveMCP(w, r, bodyFrom(r.Context()))
 		return
 	}
-	r.Body = io.NopCloser(bytes.NewReader(body))
-	r.ContentLength = int64(len(body))
 	rec := newRecorder()
-	a.stream.ServeHTTP(rec, r)
+	a.serveMCP(rec, r, body)
 	for k, v := range rec.header {
 		if k != "Content-Length" {
 			w.Header()[k] = v

@@ -33,7 +33,7 @@ const (
 	DefaultMaxBodyBytes = 4 << 20
 	// DefaultMaxTotalBodyBytes bounds the request bodies held in memory at
 	// once across all requests.
-	DefaultMaxTotalBodyBytes = 64 << 20
+	DefaultMaxTotalBodyBytes = 32 << 20
 	DefaultShutdownGrace     = 10 * time.Second
 	DefaultTimeout           = 30 * time.Second
 	DefaultMaxResponse       = 1 << 20
@@ -60,7 +60,7 @@ type Config struct {
 	// MaxBodyBytes caps MCP request bodies (default 4 MiB).
 	MaxBodyBytes int64 `json:"maxBodyBytes,omitempty"`
 	// MaxTotalBodyBytes bounds the MCP request bodies held in memory at
-	// once, across all requests (default 64 MiB, at least MaxBodyBytes).
+	// once, across all requests (default 32 MiB, at least MaxBodyBytes).
 	// A request whose body does not fit is answered 503 with Retry-After
 	// before its body is read.
 	MaxTotalBodyBytes int64 `json:"maxTotalBodyBytes,omitempty"`
