@@ -108,7 +108,7 @@ func bodyFrom(ctx context.Context) []byte {
 // (DNS-rebinding guard, CORS, metadata route) are turned off or done by
 // the gateway itself.
 func (a *API) serveMCP(w http.ResponseWriter, r *http.Request, body []byte) {
-	a.stream.Handle(mcpWriter{w}, &server.HTTPRequest{
+	a.current(r.Context()).stream.Handle(mcpWriter{w}, &server.HTTPRequest{
 		Method:  r.Method,
 		URL:     r.URL,
 		Header:  r.Header,

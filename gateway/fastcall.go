@@ -50,9 +50,9 @@ func (a *API) fastCall(w http.ResponseWriter, r *http.Request, c *rpcCall) bool 
 	if !ok {
 		return false
 	}
-	snap := a.snap.Load()
+	snap := a.current(r.Context())
 	t, ok := snap.tools[c.Params.Name]
-	if !ok || snap.inv == nil {
+	if !ok || snap.invoker == nil {
 		return false // mcp-go answers unknown tools
 	}
 	args, ok := callArgs(c.Params.Arguments)
@@ -60,7 +60,7 @@ func (a *API) fastCall(w http.ResponseWriter, r *http.Request, c *rpcCall) bool 
 		return false
 	}
 	a.fastCalls.Add(1)
-	res := a.invokeFast(r, snap.inv, t, args)
+	res := a.invokeFast(r, snap.invoker, t, args)
 	if res == nil {
 		writeRPCErrorID(w, http.StatusOK, rpcInternalError, fmt.Sprintf("panic recovered in %s tool handler", t.Name), c.ID)
 		return true

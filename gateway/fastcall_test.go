@@ -8,7 +8,9 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/rest2mcp/rest2mcp/authbridge"
 	"github.com/rest2mcp/rest2mcp/gateway/config"
+	"github.com/rest2mcp/rest2mcp/internal/oidctest"
 )
 
 // fastUpstream answers the petstore paths with the kinds of bodies whose
@@ -56,12 +58,15 @@ func fastUpstream() http.Handler {
 
 // fastPair starts two gateways on the same upstream, one with the fast
 // path and one without.
-func fastPair(t *testing.T, protect bool) (fast, slow *API, fastURL, slowURL string) {
+func fastPair(t *testing.T, as *oidctest.Server) (fast, slow *API, fastURL, slowURL string) {
 	t.Helper()
 	up := httptest.NewServer(fastUpstream())
 	t.Cleanup(up.Close)
 	mk := func() (*API, string) {
 		cfg := &config.Config{APIs: []config.API{{Name: "pets", Upstream: up.URL + "/v1"}}}
+		if as != nil {
+			cfg.APIs[0].Auth = &authbridge.Config{Issuers: []authbridge.IssuerConfig{{Issuer: as.Issuer()}}}
+		}
 		g, srv := testGateway(t, cfg)
 		a, _ := g.API("pets")
 		return a, srv.URL + "/mcp/pets"
@@ -164,13 +169,23 @@ func fastCorpus() []fastCase {
 // (status, Content-Type, body bytes). Variants marked fast must be served
 // by the fast path, so that the comparison cannot pass vacuously.
 func TestFastCallMatchesMCPGo(t *testing.T) {
-	fast, slow, fastURL, slowURL := fastPair(t, false)
+	t.Run("open", func(t *testing.T) { compareFast(t, nil) })
+	t.Run("protected", func(t *testing.T) { compareFast(t, oidctest.New(t, nil)) })
+}
+
+func compareFast(t *testing.T, as *oidctest.Server) {
+	fast, slow, fastURL, slowURL := fastPair(t, as)
+	fastTok, slowTok := "", ""
+	if as != nil {
+		fastTok = as.Mint(t, as.AccessClaims(fastURL, "pets:read", "pets:write"))
+		slowTok = as.Mint(t, as.AccessClaims(slowURL, "pets:read", "pets:write"))
+	}
 	for _, c := range fastCorpus() {
 		t.Run(c.name, func(t *testing.T) {
 			before := fast.fastCalls.Load()
-			f := postRaw(t, fastURL, "", c.header, []byte(c.body))
+			f := postRaw(t, fastURL, fastTok, c.header, []byte(c.body))
 			served := fast.fastCalls.Load() > before
-			s := postRaw(t, slowURL, "", c.header, []byte(c.body))
+			s := postRaw(t, slowURL, slowTok, c.header, []byte(c.body))
 			if slow.fastCalls.Load() != 0 {
 				t.Fatal("the reference gateway used the fast path")
 			}

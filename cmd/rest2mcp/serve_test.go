@@ -3,7 +3,14 @@ package main
 import (
 	"flag"
 	"io"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"strings"
+	"sync/atomic"
 	"testing"
+
+	"github.com/rest2mcp/rest2mcp/gateway"
 )
 
 func TestMetricsFlags(t *testing.T) {
@@ -27,7 +34,7 @@ func TestMetricsFlags(t *testing.T) {
 			if err := fs.Parse(append([]string{"--spec", "petstore.yaml", "--name", "petstore"}, tc.args...)); err != nil {
 				t.Fatal(err)
 			}
-			cfg, err := f.buildConfig(t.Context(), func(string) (string, bool) { return "", false })
+			cfg, _, err := f.buildConfig(t.Context(), func(string) (string, bool) { return "", false })
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -37,4 +44,49 @@ func TestMetricsFlags(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestServeSpecURLLoadsOnce checks that serve --spec URL without --name
+// fetches the spec once (to name the API and to serve it) and through the
+// SSRF-guarded client.
+func TestServeSpecURLLoadsOnce(t *testing.T) {
+	spec, err := os.ReadFile("../../examples/petstore/openapi.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var fetches atomic.Int32
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		fetches.Add(1)
+		w.Header().Set("Content-Type", "application/yaml")
+		_, _ = w.Write(spec)
+	}))
+	defer srv.Close()
+	env := func(string) (string, bool) { return "", false }
+	f := serveFlags{spec: srv.URL + "/openapi.yaml", upstream: "http://127.0.0.1:1/v1", cacheDir: "off"}
+	cfg, docs, err := f.buildConfig(t.Context(), env)
+	if err != nil {
+		t.Fatal(err)
+	}
+	name := cfg.APIs[0].Name
+	if docs[name] == nil {
+		t.Fatalf("no preloaded document for api %q: %v", name, docs)
+	}
+	g, err := gateway.New(t.Context(), gateway.Options{Config: cfg, Documents: docs, LookupEnv: env})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a, _ := g.API(name); len(a.Tools()) != 4 {
+		t.Fatalf("%d tools, want 4", len(a.Tools()))
+	}
+	if n := fetches.Load(); n != 1 {
+		t.Errorf("the spec was fetched %d times, want once", n)
+	}
+
+	t.Run("SSRF guard", func(t *testing.T) {
+		f := serveFlags{spec: "http://169.254.169.254/latest/openapi.yaml", cacheDir: "off"}
+		_, _, err := f.buildConfig(t.Context(), env)
+		if err == nil || !strings.Contains(err.Error(), "169.254.169.254") {
+			t.Fatalf("err = %v, want a refusal of the link-local address", err)
+		}
+	})
 }

@@ -390,6 +390,10 @@ func (c *Config) Validate() error {
 				p.add(at+".upstream", "must be an absolute http(s) URL, got %q", a.Upstream)
 			}
 		}
+		// include, exclude and every policy rule's match use one matcher,
+		// openapi.OperationFilter: globs ("*", "?") in every field,
+		// operationIds and tags case-sensitive, methods case-insensitive,
+		// paths segment by segment with "**" for zero or more segments.
 		for _, sel := range []struct {
 			name string
 			s    *mcpgen.Selector
@@ -412,7 +416,7 @@ func (c *Config) Validate() error {
 			}
 		}
 		if a.Policy != nil && a.PolicyFile != "" {
-			p.add(at+".policyFile", "set either policy or policyFile, not both")
+			p.add(at+".policyFile", "set either policy (inline) or policyFile (%s), not both: remove one", a.PolicyFile)
 		}
 		if a.Policy != nil {
 			if err := a.Policy.Validate(); err != nil {

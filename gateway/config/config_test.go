@@ -62,6 +62,22 @@ apis:
 			},
 		},
 		{
+			name: "policy and policyFile together, and selectors and rules checked by the one matcher",
+			yaml: `listen: 127.0.0.1:8080
+apis:
+  - name: p
+    spec: p.yaml
+    include: {paths: ["pets/*"]}
+    policyFile: /etc/rest2mcp/policy.yaml
+    policy: {rules: [{name: r, match: {paths: ["/pets**"], methods: [FETCH]}}]}`,
+			want: []string{
+				`apis[0].include: paths[0]: path glob "pets/*" must start with / (use /**/pets/* to match at any depth)`,
+				"apis[0].policyFile: set either policy (inline) or policyFile (/etc/rest2mcp/policy.yaml), not both: remove one",
+				`apis[0].policy: error: rules[0].match.methods[0]: unknown HTTP method "FETCH" [policy-invalid]`,
+				`apis[0].policy: error: rules[0].match.paths[0]: path glob "/pets**": ** must be a whole segment (write /a/** or /a*) [policy-invalid]`,
+			},
+		},
+		{
 			name: "protected API on a public listener needs an https publicURL",
 			yaml: `listen: 0.0.0.0:8080
 apis: [{name: p, spec: p.yaml, auth: {issuers: [{issuer: "https://as.example.com"}]}}]`,

@@ -2,12 +2,11 @@ package config
 
 import (
 	"path/filepath"
-	"strings"
+
+	"github.com/rest2mcp/rest2mcp/openapi"
 )
 
-func isURL(s string) bool {
-	return strings.HasPrefix(s, "http://") || strings.HasPrefix(s, "https://")
-}
+func isURL(s string) bool { return openapi.IsURL(s) }
 
 func isAbs(p string) bool { return filepath.IsAbs(p) }
 
