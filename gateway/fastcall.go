@@ -92,6 +92,26 @@ func (a *API) invokeFast(r *http.Request, inv *mcpgen.Invoker, t *mcpgen.Tool, a
 
 var respPool = sync.Pool{New: func() any { b := make([]byte, 0, 4<<10); return &b }}
 
+var (
+	quotedVersionKey = []byte(`"` + metaProtocolVersion + `"`)
+	quotedCapsKey    = []byte(`"` + metaClientCaps + `"`)
+)
+
+// exactKeys reports whether every occurrence of key in b, compared without
+// regard to ASCII case, is spelled exactly as key.
+func exactKeys(b, key []byte) bool {
+	first := key[1] // 'i'
+	for i := 0; i+len(key) <= len(b); i++ {
+		if c := b[i+1] | 0x20; b[i] != '"' || c != first {
+			continue
+		}
+		if bytes.EqualFold(b[i:i+len(key)], key) && !bytes.Equal(b[i:i+len(key)], key) {
+			return false
+		}
+	}
+	return true
+}
+
 // fastEra decides the protocol era as mcp-go does and reports whether the
 // request passes mcp-go's transport checks without anything the fast path
 // would have to imitate (errors, sessions, header encodings).
@@ -112,16 +132,23 @@ func fastEra(h http.Header, c *rpcCall) (modern, ok bool) {
 		if m[0] != '{' {
 			return false, false
 		}
-		var meta map[string]json.RawMessage
-		if json.Unmarshal(m, &meta) != nil {
+		// A struct decodes without building a map, but matches member
+		// names without regard to case where mcp-go's map does not: the
+		// fast path only takes _meta whose protocol keys appear in exactly
+		// the spelling mcp-go reads.
+		var meta struct {
+			Version json.RawMessage `json:"io.modelcontextprotocol/protocolVersion"`
+			Caps    json.RawMessage `json:"io.modelcontextprotocol/clientCapabilities"`
+		}
+		if json.Unmarshal(m, &meta) != nil || !exactKeys(m, quotedVersionKey) || !exactKeys(m, quotedCapsKey) {
 			return false, false
 		}
-		if v, ok := meta[metaProtocolVersion]; ok {
-			if len(v) == 0 || v[0] != '"' || json.Unmarshal(v, &metaVersion) != nil {
+		if v := meta.Version; len(v) > 0 {
+			if v[0] != '"' || json.Unmarshal(v, &metaVersion) != nil {
 				return false, false
 			}
 		}
-		caps = meta[metaClientCaps]
+		caps = meta.Caps
 	}
 	modern = mcp.IsModernProtocol(metaVersion) || mcp.IsModernProtocol(headerVersion)
 	if !modern {
