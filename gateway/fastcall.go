@@ -281,7 +281,7 @@ func encodeServerMeta(info mcp.Implementation) []byte {
 // appendHTMLEscaped appends compact JSON as encoding/json re-emits a
 // json.RawMessage: with <, >, &, U+2028 and U+2029 escaped.
 func appendHTMLEscaped(buf, js []byte) []byte {
-	if bytes.IndexAny(js, "<>&\u2028\u2029") < 0 {
+	if !bytes.ContainsAny(js, "<>&\u2028\u2029") {
 		return append(buf, js...)
 	}
 	var b bytes.Buffer
