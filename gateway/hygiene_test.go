@@ -280,3 +280,22 @@ func newLocalServer(t *testing.T, h http.Handler) string {
 }
 
 func oidctestForeignKey() oidctest.MintOption { return oidctest.WithForeignKey() }
+
+// TestPlainIDKey: the shortcut agrees with the decoding it replaces.
+func TestPlainIDKey(t *testing.T) {
+	for _, raw := range []string{`1`, `0`, `-7`, `999999`, `100000`, `"abc"`, `""`, `"a b"`} {
+		k, ok := plainIDKey(json.RawMessage(raw))
+		var v any
+		if err := json.Unmarshal([]byte(raw), &v); err != nil {
+			t.Fatal(err)
+		}
+		if !ok || k != fmt.Sprint(v) {
+			t.Errorf("%s: %q %v, want %q", raw, k, ok, fmt.Sprint(v))
+		}
+	}
+	for _, raw := range []string{`1000000`, `"a\u00e9"`, `"é"`, `-0`, `1.5`} {
+		if _, ok := plainIDKey(json.RawMessage(raw)); ok {
+			t.Errorf("%s taken by the shortcut", raw)
+		}
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"unicode/utf8"
 
 	"github.com/mark3labs/mcp-go/mcp"
 	"github.com/mark3labs/mcp-go/server"
@@ -64,17 +65,52 @@ func callArguments(req mcp.CallToolRequest) (map[string]any, bool) {
 // json.Number; it reports false for anything but one JSON object (null
 // gives an empty object).
 func DecodeArguments(raw []byte) (map[string]any, bool) {
-	dec := json.NewDecoder(bytes.NewReader(raw))
-	dec.UseNumber()
-	var args map[string]any
-	if err := dec.Decode(&args); err != nil {
+	var members map[string]json.RawMessage
+	if err := json.Unmarshal(raw, &members); err != nil {
 		return nil, false
 	}
-	if dec.More() {
-		return nil, false
-	}
-	if args == nil {
-		args = map[string]any{}
+	args := make(map[string]any, len(members))
+	for k, v := range members {
+		val, ok := decodeValue(v)
+		if !ok {
+			return nil, false
+		}
+		args[k] = val
 	}
 	return args, true
+}
+
+// decodeValue decodes one JSON value the way a json.Decoder with
+// UseNumber does, without one for scalars: numbers as json.Number, plain
+// strings sliced out. Objects, arrays and strings with escapes or
+// non-ASCII bytes take the decoder.
+func decodeValue(v json.RawMessage) (any, bool) {
+	switch c := v[0]; {
+	case c == '"':
+		plain := true
+		for _, b := range v[1 : len(v)-1] {
+			if b == '\\' || b >= utf8.RuneSelf {
+				plain = false
+				break
+			}
+		}
+		if plain {
+			return string(v[1 : len(v)-1]), true
+		}
+	case c == '-' || c >= '0' && c <= '9':
+		return json.Number(v), true
+	case c == 't':
+		return true, true
+	case c == 'f':
+		return false, true
+	case c == 'n':
+		return nil, true
+	}
+	dec := json.NewDecoder(bytes.NewReader(v))
+	dec.UseNumber()
+	var out any
+	if err := dec.Decode(&out); err != nil {
+		return nil, false
+	}
+	return out, true
 }
