@@ -156,14 +156,26 @@ func (a *API) pin(next http.Handler) http.Handler {
 // baseline returns the scopes advertised in PRM and 401 challenges.
 func (a *API) baseline() []string { return a.snap.Load().baseline }
 
-// Reload rebuilds the API's snapshot from its spec and policy and swaps it
-// in with one store. On failure the current snapshot stays and the error
-// is returned.
-func (a *API) Reload(ctx context.Context) (err error) {
+// Reload rebuilds the API's snapshot from the source of its current one
+// (its spec file or URL, or the bytes it was last given by
+// [API.ReloadFrom]) and its policy, and swaps it in with one store. On
+// failure the current snapshot stays and the error is returned.
+func (a *API) Reload(ctx context.Context) error {
+	return a.ReloadFrom(ctx, openapi.Source{})
+}
+
+// ReloadFrom is [API.Reload] from another spec source, such as uploaded
+// bytes (openapi.Source{Data: …}); a zero src means the current one.
+func (a *API) ReloadFrom(ctx context.Context, src openapi.Source) (err error) {
 	a.reloadMu.Lock()
 	defer a.reloadMu.Unlock()
 	defer func() { a.metrics.reloaded(err) }()
-	s, err := BuildAPI(ctx, a.cfg, a.buildOptions())
+	opts := a.buildOptions()
+	opts.Source = src
+	if isZeroSource(src) {
+		opts.Source = a.snap.Load().source
+	}
+	s, err := BuildAPI(ctx, a.cfg, opts)
 	if err != nil {
 		return err
 	}

@@ -111,16 +111,34 @@ func BuildAPI(ctx context.Context, api config.API, opts BuildOptions) (*Snapshot
 	// Stat before reading: a file changed during the build then looks
 	// changed to the next poll, never the other way round.
 	s.files = stampFiles(api, s.source)
-	steps := []func(context.Context, *BuildOptions) error{
-		s.loadSpec, s.generateTools, s.compilePolicy, s.buildCredentials, s.buildPRM, s.buildHandler,
+	steps := []struct {
+		stage string
+		run   func(context.Context, *BuildOptions) error
+	}{
+		{StageSpec, s.loadSpec},
+		{StageTools, s.generateTools},
+		{StagePolicy, s.compilePolicy},
+		{StageCredentials, s.buildCredentials},
+		{StagePRM, s.buildPRM},
+		{StageHandler, s.buildHandler},
 	}
 	for _, step := range steps {
-		if err := step(ctx, &opts); err != nil {
-			return nil, &BuildError{API: api.Name, Err: err, Diagnostics: s.diags, Problems: s.problems}
+		if err := step.run(ctx, &opts); err != nil {
+			return nil, &BuildError{API: api.Name, Stage: step.stage, Err: err, Diagnostics: s.diags, Problems: s.problems}
 		}
 	}
 	return s, nil
 }
+
+// The stages of [BuildAPI], as [BuildError.Stage] names them.
+const (
+	StageSpec        = "spec"
+	StageTools       = "tools"
+	StagePolicy      = "policy"
+	StageCredentials = "credentials"
+	StagePRM         = "prm"
+	StageHandler     = "handler"
+)
 
 // BuildError is a failed [BuildAPI]: the error of the stage that failed,
 // with what the stages before it found, so that validate can show the
@@ -128,6 +146,8 @@ func BuildAPI(ctx context.Context, api config.API, opts BuildOptions) (*Snapshot
 type BuildError struct {
 	// API is the API name.
 	API string
+	// Stage is the stage that failed (StageSpec, …, StageHandler).
+	Stage string
 	// Err is the failing stage's error.
 	Err error
 	// Diagnostics are the loader's and generator's findings, when the

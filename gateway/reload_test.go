@@ -57,7 +57,13 @@ func newSpecEdits(t *testing.T) specEdits {
 
 func (e specEdits) write(t *testing.T, content string) {
 	t.Helper()
-	if err := os.WriteFile(e.path, []byte(content), 0o600); err != nil {
+	// Write and rename, so that a poll never sees a half-written file
+	// (which would count as one more failed reload).
+	tmp := e.path + ".tmp"
+	if err := os.WriteFile(tmp, []byte(content), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Rename(tmp, e.path); err != nil {
 		t.Fatal(err)
 	}
 }

@@ -20,6 +20,7 @@ import (
 	"github.com/rest2mcp/rest2mcp/authbridge"
 	"github.com/rest2mcp/rest2mcp/gateway/config"
 	"github.com/rest2mcp/rest2mcp/internal/oidctest"
+	"github.com/rest2mcp/rest2mcp/mcpgen"
 	"github.com/rest2mcp/rest2mcp/openapi"
 	"github.com/rest2mcp/rest2mcp/policies"
 )
@@ -305,4 +306,71 @@ func TestRequestKeepsPinnedSnapshot(t *testing.T) {
 			t.Fatalf("%d tools listed, want the pinned snapshot's 4:\n%s", n, rec.Body.String())
 		}
 	})
+}
+
+// TestReloadFromBytes swaps an API to an uploaded spec, and a later plain
+// reload keeps building from those bytes.
+func TestReloadFromBytes(t *testing.T) {
+	g, _ := testGateway(t, &config.Config{APIs: []config.API{{Name: "petstore"}}})
+	a, _ := g.API("petstore")
+	e := newSpecEdits(t)
+	if err := a.ReloadFrom(t.Context(), openapi.Source{Data: []byte(e.smaller), Name: "upload.yaml"}); err != nil {
+		t.Fatal(err)
+	}
+	if n := len(a.Tools()); n != 3 {
+		t.Fatalf("%d tools after the upload, want 3", n)
+	}
+	if err := a.Reload(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	if n := len(a.Tools()); n != 3 || a.Snapshot().Source().Data == nil {
+		t.Fatalf("a reload after an upload serves %d tools from %+v, want 3 from the upload", n, a.Snapshot().Source().Name)
+	}
+	if err := a.ReloadFrom(t.Context(), openapi.Source{Data: []byte(e.broken)}); err == nil || len(a.Tools()) != 3 {
+		t.Fatalf("a broken upload: err %v, %d tools; want an error and the 3 tools kept", err, len(a.Tools()))
+	}
+}
+
+// TestDenyRuleCoversWhatExcludeRemoves builds the petstore twice: once
+// with an exclude, once with a deny rule whose match is the same YAML. The
+// deny rule must refuse exactly the tools the exclude removes (before the
+// matcher was unified, "/pets/**" and "*Pet" meant different things in the
+// two places and left operations uncovered).
+func TestDenyRuleCoversWhatExcludeRemoves(t *testing.T) {
+	selectors := []mcpgen.Selector{
+		{Paths: []string{"/pets/**"}, Methods: []string{"post", "DELETE"}},
+		{OperationIDs: []string{"*Pet"}},
+		{Tags: []string{"p*"}, Paths: []string{"/pets"}},
+		{Methods: []string{"G?T"}},
+	}
+	auth := &authbridge.Config{Issuers: []authbridge.IssuerConfig{{Issuer: "https://issuer.example"}}}
+	for _, sel := range selectors {
+		cfg := &config.Config{APIs: []config.API{{Name: "petstore", Spec: petstoreSpec(t), Auth: auth}}}
+		cfg.ApplyDefaults()
+		all, err := BuildAPI(t.Context(), cfg.APIs[0], BuildOptions{Config: cfg})
+		if err != nil {
+			t.Fatal(err)
+		}
+		excluded := cfg.APIs[0]
+		excluded.Exclude = &sel
+		kept := map[string]bool{}
+		if s, err := BuildAPI(t.Context(), excluded, BuildOptions{Config: cfg}); err == nil {
+			for _, tool := range s.Tools() {
+				kept[tool.Name] = true
+			}
+		}
+		denied := cfg.APIs[0]
+		denied.Policy = &policies.Config{Rules: []policies.Rule{{Name: "deny", Effect: policies.EffectDeny, Match: policies.Match(sel)}}}
+		d, err := BuildAPI(t.Context(), denied, BuildOptions{Config: cfg})
+		if err != nil {
+			t.Fatal(err)
+		}
+		sub := d.Policy().NewSubject(policies.Subject{Subject: "u", Scopes: []string{"pets:read", "pets:write"}})
+		for _, tool := range all.Tools() {
+			refused := d.Policy().Decide(tool.Name, sub).Denied
+			if refused == kept[tool.Name] {
+				t.Errorf("%+v: %s excluded=%v but denied=%v", sel, tool.Name, !kept[tool.Name], refused)
+			}
+		}
+	}
 }

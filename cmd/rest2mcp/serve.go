@@ -70,7 +70,7 @@ func cmdServe(ctx context.Context, args []string, stderr io.Writer, lookupEnv fu
 		fmt.Fprintf(stderr, "rest2mcp serve: unexpected argument %q (did you mean --spec %s?)\n", fs.Arg(0), fs.Arg(0))
 		return exitError{2}
 	}
-	cfg, docs, err := f.buildConfig(ctx, lookupEnv)
+	cfg, docs, err := f.loadConfig(ctx, lookupEnv)
 	if err != nil {
 		return err
 	}
@@ -126,11 +126,19 @@ func reloadOnHangup(ctx context.Context, g *gateway.Gateway, log *slog.Logger) {
 }
 
 // buildConfig reads --config, or builds a one-API configuration from the
+// zero-config flags (see [serveFlags.loadConfig]).
+func (f *serveFlags) buildConfig(ctx context.Context, lookupEnv func(string) (string, bool)) (*config.Config, error) {
+	cfg, _, err := f.loadConfig(ctx, lookupEnv)
+	return cfg, err
+}
+
+// loadConfig reads --config, or builds a one-API configuration from the
 // zero-config flags. Flags given with --config override the file. Without
 // --name, the spec is loaded (once, through the gateway's SSRF-guarded
 // loader) to name the API after its title; the document is returned by
-// API name so that the gateway does not load it again.
-func (f *serveFlags) buildConfig(ctx context.Context, lookupEnv func(string) (string, bool)) (*config.Config, map[string]*openapi.Document, error) {
+// API name (for gateway.Options.Documents) so that the gateway does not
+// load it again.
+func (f *serveFlags) loadConfig(ctx context.Context, lookupEnv func(string) (string, bool)) (*config.Config, map[string]*openapi.Document, error) {
 	var (
 		cfg  *config.Config
 		docs map[string]*openapi.Document

@@ -34,7 +34,7 @@ func TestMetricsFlags(t *testing.T) {
 			if err := fs.Parse(append([]string{"--spec", "petstore.yaml", "--name", "petstore"}, tc.args...)); err != nil {
 				t.Fatal(err)
 			}
-			cfg, _, err := f.buildConfig(t.Context(), func(string) (string, bool) { return "", false })
+			cfg, err := f.buildConfig(t.Context(), func(string) (string, bool) { return "", false })
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -63,7 +63,7 @@ func TestServeSpecURLLoadsOnce(t *testing.T) {
 	defer srv.Close()
 	env := func(string) (string, bool) { return "", false }
 	f := serveFlags{spec: srv.URL + "/openapi.yaml", upstream: "http://127.0.0.1:1/v1", cacheDir: "off"}
-	cfg, docs, err := f.buildConfig(t.Context(), env)
+	cfg, docs, err := f.loadConfig(t.Context(), env)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -84,7 +84,7 @@ func TestServeSpecURLLoadsOnce(t *testing.T) {
 
 	t.Run("SSRF guard", func(t *testing.T) {
 		f := serveFlags{spec: "http://169.254.169.254/latest/openapi.yaml", cacheDir: "off"}
-		_, _, err := f.buildConfig(t.Context(), env)
+		_, err := f.buildConfig(t.Context(), env)
 		if err == nil || !strings.Contains(err.Error(), "169.254.169.254") {
 			t.Fatalf("err = %v, want a refusal of the link-local address", err)
 		}

@@ -84,6 +84,11 @@ func validateAPI(ctx context.Context, cfg *config.Config, a config.API, w io.Wri
 			for _, p := range be.Problems {
 				fmt.Fprintf(w, "  %s\n", p.String())
 			}
+			if be.Stage == gateway.StagePolicy && be.Problems.HasErrors() {
+				// The errors are the problems just listed.
+				fmt.Fprintf(w, "  error: api %s: the policy has errors (above), so the API does not build\n", a.Name)
+				return false
+			}
 		}
 		fmt.Fprintf(w, "  error: %v\n", err)
 		return false
