@@ -61,6 +61,11 @@ func (a *API) fastCall(w http.ResponseWriter, r *http.Request, c *rpcCall) bool 
 	}
 	a.fastCalls.Add(1)
 	res := a.invokeFast(r, snap.invoker, t, args)
+	if r.Context().Err() != nil {
+		// Cancelled by the caller (notifications/cancelled) or gone: like
+		// mcp-go, send nothing for it.
+		return true
+	}
 	if res == nil {
 		writeRPCErrorID(w, http.StatusOK, rpcInternalError, fmt.Sprintf("panic recovered in %s tool handler", t.Name), c.ID)
 		return true

@@ -373,6 +373,10 @@ func (a *API) dispatch(w http.ResponseWriter, r *http.Request) {
 func postOnly(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.Method == http.MethodPost {
+			// The body must arrive within bodyReadTimeout, also when it is
+			// never read (a request refused from its headers): the server
+			// then discards up to 256 KiB of it after the answer.
+			_ = http.NewResponseController(w).SetReadDeadline(time.Now().Add(bodyReadTimeout))
 			next.ServeHTTP(w, r)
 			return
 		}
