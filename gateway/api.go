@@ -51,6 +51,7 @@ type API struct {
 	// fastCalls counts the calls it served.
 	fastPath  bool
 	fastCalls atomic.Int64
+	fastSet   atomic.Pointer[fastSet]
 	// serverInfo is the identity mcp-go reports; serverMeta its encoded
 	// _meta for modern results.
 	serverInfo mcp.Implementation

@@ -52,8 +52,8 @@ func (a *API) fastCall(w http.ResponseWriter, r *http.Request, c *rpcCall) bool 
 	}
 	snap := a.current(r.Context())
 	t, ok := snap.tools[c.Params.Name]
-	if !ok || snap.invoker == nil {
-		return false // mcp-go answers unknown tools
+	if !ok || snap.invoker == nil || !a.fastTools(snap)[t.Name] {
+		return false // mcp-go answers unknown tools and what it alone covers
 	}
 	args, ok := callArgs(c.Params.Arguments)
 	if !ok {
@@ -81,6 +81,33 @@ func (a *API) fastCall(w http.ResponseWriter, r *http.Request, c *rpcCall) bool 
 		respPool.Put(bp)
 	}
 	return true
+}
+
+// fastSet is the tools of one snapshot the fast path may serve.
+type fastSet struct {
+	snap  *Snapshot
+	tools map[string]bool
+}
+
+// fastTools returns the tools of snap whose calls mcp-go handles in no way
+// the fast path does not imitate: not registered with task support
+// (Execution) and without x-mcp-header parameters (Mcp-Param-* headers
+// checked against the body). mcpgen emits neither today; if it ever does,
+// those tools simply go to mcp-go. Server-wide mcp-go options are fixed by
+// the builder (build.go); one that changed tools/call answers (schema
+// validation, hooks rewriting results) would make the byte-for-byte test
+// (fastcall_test.go) fail. Computed once per snapshot.
+func (a *API) fastTools(snap *Snapshot) map[string]bool {
+	if fs := a.fastSet.Load(); fs != nil && fs.snap == snap {
+		return fs.tools
+	}
+	fs := &fastSet{snap: snap, tools: make(map[string]bool, len(snap.tools))}
+	for name, st := range snap.mcp.ListTools() {
+		fs.tools[name] = st.Tool.Execution == nil &&
+			!bytes.Contains(st.Tool.RawInputSchema, []byte(`"x-mcp-header"`))
+	}
+	a.fastSet.Store(fs)
+	return fs.tools
 }
 
 // invokeFast runs the tool like mcpgen's mcp-go handler does; a panic

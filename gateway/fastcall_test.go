@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/mark3labs/mcp-go/mcp"
+
 	"github.com/rest2mcp/rest2mcp/authbridge"
 	"github.com/rest2mcp/rest2mcp/gateway/config"
 	"github.com/rest2mcp/rest2mcp/internal/oidctest"
@@ -201,5 +203,33 @@ func compareFast(t *testing.T, as *oidctest.Server) {
 				t.Errorf("id not echoed byte for byte: %s", f.raw)
 			}
 		})
+	}
+}
+
+// TestFastPathLeavesUncoveredToolsToMCPGo: a tool registered with a
+// feature only mcp-go implements (task support, x-mcp-header parameters)
+// is never served by the fast path.
+func TestFastPathLeavesUncoveredToolsToMCPGo(t *testing.T) {
+	fast, _, fastURL, _ := fastPair(t, nil)
+	snap := fast.Snapshot()
+	st := snap.mcp.GetTool("getPet")
+	if st == nil {
+		t.Fatal("no getPet")
+	}
+	if !fast.fastTools(snap)["getPet"] {
+		t.Fatal("getPet not on the fast path")
+	}
+	tool := st.Tool
+	tool.Execution = &mcp.ToolExecution{TaskSupport: mcp.TaskSupportOptional}
+	snap.mcp.AddTool(tool, st.Handler)
+	fast.fastSet.Store(nil)
+	defer func() {
+		snap.mcp.AddTool(st.Tool, st.Handler)
+		fast.fastSet.Store(nil)
+	}()
+	before := fast.fastCalls.Load()
+	r := legacy(t, fastURL, "", "tools/call", map[string]any{"name": "getPet", "arguments": map[string]any{"petId": 1}})
+	if r.status != http.StatusOK || fast.fastCalls.Load() != before {
+		t.Fatalf("HTTP %d, fast path used: %v", r.status, fast.fastCalls.Load() != before)
 	}
 }
