@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -297,5 +298,48 @@ func TestPlainIDKey(t *testing.T) {
 		if _, ok := plainIDKey(json.RawMessage(raw)); ok {
 			t.Errorf("%s taken by the shortcut", raw)
 		}
+	}
+}
+
+// TestReadLimitedChunked: bodies of unknown length are read in reserved
+// steps, bounded by the request limit and by the budget.
+func TestReadLimitedChunked(t *testing.T) {
+	body := bytes.Repeat([]byte("x"), 100<<10)
+	tests := []struct {
+		name          string
+		limit, budget int64
+		want          error
+	}{
+		{"fits", 1 << 20, 1 << 20, nil},
+		{"over the request limit", 64 << 10, 1 << 20, &http.MaxBytesError{}},
+		{"over the budget", 1 << 20, 40 << 10, errBudget},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			b := &bodyBudget{max: tc.budget}
+			bp, held, err := readLimited(io.MultiReader(bytes.NewReader(body)), -1, tc.limit, b)
+			switch want := tc.want.(type) {
+			case nil:
+				if err != nil || !bytes.Equal(*bp, body) {
+					t.Fatalf("err %v, %d bytes", err, len(*bp))
+				}
+			case *http.MaxBytesError:
+				var mbe *http.MaxBytesError
+				if !errors.As(err, &mbe) {
+					t.Fatalf("err %v, want %T", err, want)
+				}
+			default:
+				if !errors.Is(err, want) {
+					t.Fatalf("err %v, want %v", err, want)
+				}
+			}
+			if held > tc.budget || b.used.Load() != held {
+				t.Errorf("held %d of a %d budget (used %d)", held, tc.budget, b.used.Load())
+			}
+			b.give(held)
+			if b.used.Load() != 0 {
+				t.Errorf("budget not given back: %d", b.used.Load())
+			}
+		})
 	}
 }
