@@ -19,6 +19,17 @@ fi
 echo "== npm ci (e2e/testdata)"
 npm ci --prefix e2e/testdata --no-audit --no-fund --loglevel=error
 
+echo "== PostgreSQL (store/postgres tests; they create and drop their own database)"
+pg_up() { (exec 3<>/dev/tcp/127.0.0.1/5432) 2>/dev/null; }
+if ! pg_up; then
+  if command -v pg_ctlcluster >/dev/null && [ -d /etc/postgresql ]; then
+    pg_ctlcluster --skip-systemctl-redirect "$(ls /etc/postgresql | head -n1)" main start
+    for _ in $(seq 50); do pg_up && break; sleep 0.2; done
+  else
+    echo "test.sh: no PostgreSQL at 127.0.0.1:5432 and none installed: the PostgreSQL store tests skip (under CI they fail)" >&2
+  fi
+fi
+
 echo "== go vet, staticcheck"
 go vet ./...
 go run honnef.co/go/tools/cmd/staticcheck@v0.8.2 ./...
