@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs every test of the project on a fresh machine: installs the Node
 # packages the end-to-end tests drive (oidc-provider, the MCP TypeScript SDK,
-# the MCP conformance suite, Node 22 for it), then vets and tests the Go code
+# the MCP conformance suite, Node 22 for it), starts PostgreSQL when it is
+# installed but not running, then vets and tests the Go code
 # twice: with the race detector (-short: heavy corpus tests skipped) and in
 # full without it.
 set -euo pipefail
