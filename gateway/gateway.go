@@ -18,6 +18,7 @@ import (
 	"github.com/rest2mcp/rest2mcp/authbridge"
 	"github.com/rest2mcp/rest2mcp/gateway/config"
 	"github.com/rest2mcp/rest2mcp/internal/ssrf"
+	"github.com/rest2mcp/rest2mcp/openapi"
 )
 
 // Options configure [New].
@@ -39,6 +40,10 @@ type Options struct {
 	OutboundClient *http.Client
 	// Version is reported as the MCP server version.
 	Version string
+	// Documents holds specs already loaded, by API name (serve --spec
+	// loads the spec once to name the API); their APIs' first build uses
+	// them instead of loading the spec again. Reloads load from the source.
+	Documents map[string]*openapi.Document
 }
 
 // Gateway serves every configured API.
@@ -91,7 +96,7 @@ func New(ctx context.Context, opts Options) (*Gateway, error) {
 		g.upstreamClient = newUpstreamClient()
 	}
 	if g.outboundClient == nil {
-		g.outboundClient = &http.Client{Timeout: 30 * time.Second, Transport: ssrf.Policy{}.Transport()}
+		g.outboundClient = defaultOutboundClient()
 	}
 	m, err := newMetrics(g)
 	if err != nil {
@@ -100,7 +105,7 @@ func New(ctx context.Context, opts Options) (*Gateway, error) {
 	g.metrics = m
 	var errs []error
 	for _, c := range g.cfg.APIs {
-		a, err := newAPI(ctx, g, c)
+		a, err := newAPI(ctx, g, c, opts.Documents[c.Name])
 		if err != nil {
 			errs = append(errs, err)
 			continue
@@ -138,6 +143,15 @@ func newUpstreamClient() *http.Client {
 func (g *Gateway) API(name string) (*API, bool) {
 	a, ok := g.apis[name]
 	return a, ok
+}
+
+// Snapshot returns the current snapshot of the API named name.
+func (g *Gateway) Snapshot(name string) (*Snapshot, bool) {
+	a, ok := g.apis[name]
+	if !ok {
+		return nil, false
+	}
+	return a.Snapshot(), true
 }
 
 // APIs returns the APIs in configuration order.
@@ -297,7 +311,9 @@ func (a *API) chain() http.Handler {
 	h = readBody(a.gw.cfg.MaxBodyBytes, bodyReadTimeout, h)
 	h = noBuffering(h)
 	h = newOriginGuard(a.gw.cfg.PublicURL, a.gw.cfg.AllowedOrigins, a.gw.cfg.ListenIsLoopback()).wrap(h)
-	return a.metrics.instrument(h)
+	// The snapshot is pinned first: every stage of the request, the
+	// metrics' tool names included, sees the same one.
+	return a.pin(a.metrics.instrument(h))
 }
 
 // accessLog logs one line per request; never headers or bodies.

@@ -3,8 +3,10 @@ package gateway
 import (
 	"context"
 	"os"
-	"strings"
 	"time"
+
+	"github.com/rest2mcp/rest2mcp/gateway/config"
+	"github.com/rest2mcp/rest2mcp/openapi"
 )
 
 // fileStamp is what the polling loop compares to tell that a file changed:
@@ -40,30 +42,34 @@ func sameStamps(a, b []fileStamp) bool {
 	return true
 }
 
-// specIsURL reports whether the API's spec is fetched over http(s).
-func (a *API) specIsURL() bool {
-	return strings.HasPrefix(a.cfg.Spec, "http://") || strings.HasPrefix(a.cfg.Spec, "https://")
-}
-
-// stampFiles stats the files a build reads: the root spec file (not the
-// files it references: edit the root, or send SIGHUP, after changing one)
-// and the policy file when the API is protected.
+// stampFiles stats the files a build of api from src reads: the root spec
+// file (not the files it references: edit the root, or send SIGHUP, after
+// changing one) and the policy file when the API is protected.
 //
-// URL specs have no stamp and are not polled. Reloading one on every tick
-// would be cheap for a small document (petstore: ~0.3 ms with the
-// compiled-spec cache, ~1.6 ms without), but it re-fetches the whole
-// document each time (13 MB for GitHub's), and every tick would swap the
-// tools, log and count a reload although nothing changed. SIGHUP reloads
-// them.
-func (a *API) stampFiles() []fileStamp {
+// URL specs and uploaded specs have no stamp and are not polled.
+// Reloading a URL on every tick would be cheap for a small document
+// (petstore: ~0.3 ms with the compiled-spec cache, ~1.6 ms without), but it
+// re-fetches the whole document each time (13 MB for GitHub's), and every
+// tick would swap the tools, log and count a reload although nothing
+// changed. SIGHUP reloads them.
+func stampFiles(api config.API, src openapi.Source) []fileStamp {
 	var out []fileStamp
-	if !a.specIsURL() {
-		out = append(out, statFile(a.cfg.Spec))
+	if src.Path != "" {
+		out = append(out, statFile(src.Path))
 	}
-	if a.cfg.Auth != nil && a.cfg.Policy == nil && a.cfg.PolicyFile != "" {
-		out = append(out, statFile(a.cfg.PolicyFile))
+	if api.Auth != nil && api.Policy == nil && api.PolicyFile != "" {
+		out = append(out, statFile(api.PolicyFile))
 	}
 	return out
+}
+
+// stampFiles stats the files the API's next build would read.
+func (a *API) stampFiles() []fileStamp {
+	src := openapi.SourceFor(a.cfg.Spec)
+	if s := a.snap.Load(); s != nil {
+		src = s.source
+	}
+	return stampFiles(a.cfg, src)
 }
 
 // watchFiles reloads, every interval until ctx is done, the APIs whose

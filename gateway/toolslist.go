@@ -103,7 +103,7 @@ func (a *API) fastToolsList(w http.ResponseWriter, r *http.Request) bool {
 	if len(calls) != 1 || calls[0].Method != "tools/list" || calls[0].hasCursor {
 		return false
 	}
-	snap := a.snap.Load()
+	snap := a.current(r.Context())
 	snap.encoded.build(snap.list)
 	tools := snap.encoded.all
 	if snap.policy != nil && snap.policy.Visibility() == policies.VisibilityGranted {

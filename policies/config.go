@@ -111,10 +111,13 @@ type Rule struct {
 	Public bool `json:"public,omitempty"`
 }
 
-// Match selects operations. Every criterion given must match (AND); within
-// a criterion one pattern is enough (OR). Patterns are globs: "?" matches
-// one character and "*" any run of characters; in Paths, "*" and "?" stop
-// at "/" and "**" also crosses it. Methods compare case-insensitively.
+// Match selects operations. It has exactly the fields and semantics of
+// [openapi.OperationFilter], the one matcher an API's include/exclude uses
+// too: every criterion given must match (AND), within a criterion one
+// pattern is enough (OR); every entry is a glob ("*", "?"); operationIds
+// and tags compare case-sensitively, methods case-insensitively; paths
+// match segment by segment, "**" standing for zero or more segments
+// ("/pets/**" matches "/pets"). An empty Match selects every operation.
 type Match struct {
 	// OperationIDs are patterns for the operationId.
 	OperationIDs []string `json:"operationIds,omitempty"`
@@ -122,7 +125,7 @@ type Match struct {
 	Tags []string `json:"tags,omitempty"`
 	// Methods are patterns for the HTTP method.
 	Methods []string `json:"methods,omitempty"`
-	// Paths are patterns for the path template ("/pets/{petId}").
+	// Paths are segment patterns for the path template ("/pets/{petId}").
 	Paths []string `json:"paths,omitempty"`
 }
 
@@ -237,9 +240,10 @@ func (r *Rule) validate(i int, seen map[string]int) Problems {
 			add(fmt.Sprintf(".anyOf[%d]", j), CodeInvalidPolicy, "invalid scope %q", s)
 		}
 	}
-	for j, m := range r.Match.Methods {
-		if m == "" {
-			add(fmt.Sprintf(".match.methods[%d]", j), CodeInvalidPolicy, "empty pattern")
+	if err := r.Match.Filter().Validate(); err != nil {
+		for _, line := range strings.Split(err.Error(), "\n") {
+			field, msg, _ := strings.Cut(line, ": ")
+			add(".match."+field, CodeInvalidPolicy, "%s", msg)
 		}
 	}
 	return ps

@@ -30,9 +30,14 @@ func TestGlob(t *testing.T) {
 		{"", "a", false, false},
 		{"exact", "exact", false, true},
 		{"**", "", true, true},
+		{"/pets/**", "/pets", true, true}, // the same as an include/exclude path
 	}
 	for _, tt := range tests {
-		if got := glob(tt.pattern, tt.s, tt.path); got != tt.want {
+		glob := openapi.Glob
+		if tt.path {
+			glob = openapi.MatchPath
+		}
+		if got := glob(tt.pattern, tt.s); got != tt.want {
 			t.Errorf("glob(%q, %q, path=%v) = %v, want %v", tt.pattern, tt.s, tt.path, got, tt.want)
 		}
 	}

@@ -8,6 +8,7 @@ import (
 	"io"
 	"strings"
 
+	"github.com/rest2mcp/rest2mcp/gateway"
 	"github.com/rest2mcp/rest2mcp/gateway/config"
 	"github.com/rest2mcp/rest2mcp/policies"
 )
@@ -51,14 +52,20 @@ func cmdPolicy(ctx context.Context, args []string, stdout, stderr io.Writer, loo
 			return fmt.Errorf("--claims must be a JSON object: %w", err)
 		}
 	}
-	o, err := buildOffline(ctx, cfg, api, false)
+	// The one builder serve uses; without the upstream credentials, whose
+	// secrets explaining the policy does not need.
+	s, err := gateway.BuildAPI(ctx, api, gateway.BuildOptions{Config: cfg, LookupEnv: lookupEnv, NoCredentials: true})
 	if err != nil {
 		return err
 	}
-	set, problems := o.policy, o.problems
-	for _, p := range problems {
+	if s.Policy() == nil {
+		fmt.Fprintf(stdout, "API %s is served without authorization (no auth section): every tool is callable by anyone who can reach it.\n", api.Name)
+		return nil
+	}
+	for _, p := range s.Problems() {
 		fmt.Fprintf(stderr, "%s\n", p.String())
 	}
+	set := s.Policy()
 	subj := set.NewSubject(policies.Subject{Subject: *subject, Scopes: strings.Fields(*scopes), Claims: claims})
 	fmt.Fprintf(stdout, "API %s — scopes: %q\n\n", api.Name, *scopes)
 	policies.Explain(stdout, set, subj)

@@ -70,16 +70,17 @@ func cmdServe(ctx context.Context, args []string, stderr io.Writer, lookupEnv fu
 		fmt.Fprintf(stderr, "rest2mcp serve: unexpected argument %q (did you mean --spec %s?)\n", fs.Arg(0), fs.Arg(0))
 		return exitError{2}
 	}
-	cfg, err := f.buildConfig(ctx, lookupEnv)
+	cfg, docs, err := f.buildConfig(ctx, lookupEnv)
 	if err != nil {
 		return err
 	}
-	return serve(ctx, cfg, f, stderr, lookupEnv, nil)
+	return serve(ctx, cfg, docs, f, stderr, lookupEnv, nil)
 }
 
-// serve builds the gateway and runs it until ctx ends. ready, when set, is
-// called once the listener is bound.
-func serve(ctx context.Context, cfg *config.Config, f serveFlags, stderr io.Writer, lookupEnv func(string) (string, bool), ready func(net.Addr)) error {
+// serve builds the gateway and runs it until ctx ends. docs are specs
+// already loaded, by API name (nil: none). ready, when set, is called once
+// the listener is bound.
+func serve(ctx context.Context, cfg *config.Config, docs map[string]*openapi.Document, f serveFlags, stderr io.Writer, lookupEnv func(string) (string, bool), ready func(net.Addr)) error {
 	log, err := newLogger(stderr, f.logLevel, f.logFormat)
 	if err != nil {
 		return err
@@ -87,7 +88,7 @@ func serve(ctx context.Context, cfg *config.Config, f serveFlags, stderr io.Writ
 	if err := cfg.Validate(); err != nil {
 		return err
 	}
-	g, err := gateway.New(ctx, gateway.Options{Config: cfg, Logger: log, LookupEnv: lookupEnv, Version: version})
+	g, err := gateway.New(ctx, gateway.Options{Config: cfg, Logger: log, LookupEnv: lookupEnv, Version: version, Documents: docs})
 	if err != nil {
 		return err
 	}
@@ -125,32 +126,39 @@ func reloadOnHangup(ctx context.Context, g *gateway.Gateway, log *slog.Logger) {
 }
 
 // buildConfig reads --config, or builds a one-API configuration from the
-// zero-config flags. Flags given with --config override the file.
-func (f *serveFlags) buildConfig(ctx context.Context, lookupEnv func(string) (string, bool)) (*config.Config, error) {
-	var cfg *config.Config
+// zero-config flags. Flags given with --config override the file. Without
+// --name, the spec is loaded (once, through the gateway's SSRF-guarded
+// loader) to name the API after its title; the document is returned by
+// API name so that the gateway does not load it again.
+func (f *serveFlags) buildConfig(ctx context.Context, lookupEnv func(string) (string, bool)) (*config.Config, map[string]*openapi.Document, error) {
+	var (
+		cfg  *config.Config
+		docs map[string]*openapi.Document
+	)
 	switch {
 	case f.config != "" && f.spec != "":
-		return nil, errors.New("use either --config or --spec, not both")
+		return nil, nil, errors.New("use either --config or --spec, not both")
 	case f.config != "":
 		c, err := config.Load(f.config, lookupEnv)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		cfg = c
 	case f.spec != "":
-		name := f.name
-		if name == "" {
-			n, err := nameFromSpec(ctx, f.spec, f.specCacheDir())
-			if err != nil {
-				return nil, err
-			}
-			name = n
-		}
 		spec := f.spec
-		if !strings.Contains(spec, "://") {
+		if !openapi.IsURL(spec) {
 			if abs, err := filepath.Abs(spec); err == nil {
 				spec = abs
 			}
+		}
+		name := f.name
+		var doc *openapi.Document
+		if name == "" {
+			d, err := gateway.LoadSpec(ctx, openapi.SourceFor(spec), gateway.BuildOptions{Config: &config.Config{CacheDir: f.specCacheDir()}})
+			if err != nil {
+				return nil, nil, fmt.Errorf("spec %s: %w", f.spec, err)
+			}
+			doc, name = d, slug(d.Title)
 		}
 		api := config.API{Name: name, Spec: spec, Upstream: f.upstream}
 		if len(f.issuers) > 0 {
@@ -159,14 +167,18 @@ func (f *serveFlags) buildConfig(ctx context.Context, lookupEnv func(string) (st
 				api.Auth.Issuers = append(api.Auth.Issuers, authbridge.IssuerConfig{Issuer: iss, Audiences: f.audiences})
 			}
 		} else if len(f.audiences) > 0 {
-			return nil, errors.New("--audience needs --issuer")
+			return nil, nil, errors.New("--audience needs --issuer")
 		}
 		cfg = &config.Config{APIs: []config.API{api}, InsecureNoAuth: f.insecureNoAuth}
 		if err := cfg.ApplyEnv(lookupEnv); err != nil {
-			return nil, err
+			return nil, nil, err
+		}
+		// REST2MCP_<API>_SPEC may have replaced the spec just loaded.
+		if doc != nil && cfg.APIs[0].Spec == spec {
+			docs = map[string]*openapi.Document{name: doc}
 		}
 	default:
-		return nil, errors.New("give --config FILE or --spec PATH|URL (see rest2mcp serve -h)")
+		return nil, nil, errors.New("give --config FILE or --spec PATH|URL (see rest2mcp serve -h)")
 	}
 	if f.listen != "" {
 		cfg.Listen = f.listen
@@ -190,7 +202,7 @@ func (f *serveFlags) buildConfig(ctx context.Context, lookupEnv func(string) (st
 		cfg.CacheDir = openapi.DefaultCacheDir()
 	}
 	cfg.ApplyDefaults()
-	return cfg, nil
+	return cfg, docs, nil
 }
 
 // specCacheDir is the cache directory the flags ask for, before any
@@ -218,21 +230,6 @@ func slug(s string) string {
 		return "api"
 	}
 	return s
-}
-
-func nameFromSpec(ctx context.Context, spec, cacheDir string) (string, error) {
-	doc, err := openapi.Load(ctx, specSource(spec), &openapi.LoadOptions{CacheDir: cacheDir})
-	if err != nil {
-		return "", fmt.Errorf("load spec %s: %w", spec, err)
-	}
-	return slug(doc.Title), nil
-}
-
-func specSource(spec string) openapi.Source {
-	if strings.HasPrefix(spec, "http://") || strings.HasPrefix(spec, "https://") {
-		return openapi.Source{URL: spec}
-	}
-	return openapi.Source{Path: spec}
 }
 
 // cmdDemo serves the example Petstore against the built-in demo upstream,
@@ -277,7 +274,7 @@ func cmdDemo(ctx context.Context, args []string, stderr io.Writer, lookupEnv fun
 		fmt.Fprintf(stderr, "  call one:        ... -d '{\"jsonrpc\":\"2.0\",\"id\":2,\"method\":\"tools/call\",\"params\":{\"name\":\"getPet\",\"arguments\":{\"petId\":1}}}'\n")
 		fmt.Fprintf(stderr, "  or point an MCP client (VS Code: examples/vscode/) at %s\n\n", u)
 	}
-	if err := serve(ctx, cfg, f, stderr, lookupEnv, banner); err != nil {
+	if err := serve(ctx, cfg, nil, f, stderr, lookupEnv, banner); err != nil {
 		if strings.Contains(err.Error(), "address already in use") {
 			return fmt.Errorf("%w (another process uses %s; pick another with --listen 127.0.0.1:PORT)", err, cfg.Listen)
 		}

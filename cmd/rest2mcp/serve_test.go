@@ -27,7 +27,7 @@ func TestMetricsFlags(t *testing.T) {
 			if err := fs.Parse(append([]string{"--spec", "petstore.yaml", "--name", "petstore"}, tc.args...)); err != nil {
 				t.Fatal(err)
 			}
-			cfg, err := f.buildConfig(t.Context(), func(string) (string, bool) { return "", false })
+			cfg, _, err := f.buildConfig(t.Context(), func(string) (string, bool) { return "", false })
 			if err != nil {
 				t.Fatal(err)
 			}

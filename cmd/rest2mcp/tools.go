@@ -11,6 +11,8 @@ import (
 
 	"github.com/mark3labs/mcp-go/mcp"
 
+	"github.com/rest2mcp/rest2mcp/gateway"
+	"github.com/rest2mcp/rest2mcp/gateway/config"
 	"github.com/rest2mcp/rest2mcp/mcpgen"
 	"github.com/rest2mcp/rest2mcp/openapi"
 )
@@ -37,9 +39,9 @@ func cmdTools(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		fmt.Fprintln(stderr, "rest2mcp tools: --spec is required")
 		return exitError{2}
 	}
-	doc, err := openapi.Load(ctx, specSource(*spec), &openapi.LoadOptions{CacheDir: openapi.DefaultCacheDir()})
+	doc, err := gateway.LoadSpec(ctx, openapi.SourceFor(*spec), gateway.BuildOptions{Config: &config.Config{CacheDir: openapi.DefaultCacheDir()}})
 	if err != nil {
-		return fmt.Errorf("load spec %s: %w", *spec, err)
+		return fmt.Errorf("spec %s: %w", *spec, err)
 	}
 	tools, diags := mcpgen.Generate(doc, &mcpgen.Options{
 		Prefix:  *prefix,

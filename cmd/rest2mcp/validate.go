@@ -3,11 +3,13 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
 
 	"github.com/rest2mcp/rest2mcp/authbridge"
+	"github.com/rest2mcp/rest2mcp/gateway"
 	"github.com/rest2mcp/rest2mcp/gateway/config"
 )
 
@@ -54,7 +56,8 @@ func cmdValidate(ctx context.Context, args []string, stdout, stderr io.Writer, l
 		if a.Spec == "" {
 			continue
 		}
-		if !validateAPI(ctx, cfg, a, stdout) || !checkSecrets(ctx, a, stdout, lookupEnv) {
+		built := validateAPI(ctx, cfg, a, stdout, lookupEnv)
+		if !checkSecrets(ctx, a, stdout, lookupEnv) || !built {
 			failed = true
 		}
 	}
@@ -65,31 +68,48 @@ func cmdValidate(ctx context.Context, args []string, stdout, stderr io.Writer, l
 	return nil
 }
 
-// validateAPI prints the problems of one API and reports whether it is free
-// of errors.
-func validateAPI(ctx context.Context, cfg *config.Config, a config.API, w io.Writer) bool {
+// validateAPI builds one API exactly as serve does (the one builder,
+// gateway.BuildAPI), prints its problems and reports whether it is free of
+// errors.
+func validateAPI(ctx context.Context, cfg *config.Config, a config.API, w io.Writer, lookupEnv func(string) (string, bool)) bool {
 	fmt.Fprintf(w, "api %s (%s):\n", a.Name, a.Spec)
-	o, err := buildOffline(ctx, cfg, a, true)
+	s, err := gateway.BuildAPI(ctx, a, gateway.BuildOptions{Config: cfg, Validate: true, LookupEnv: lookupEnv})
 	if err != nil {
+		// Show what the build found before it failed.
+		var be *gateway.BuildError
+		if errors.As(err, &be) {
+			for _, d := range be.Diagnostics {
+				fmt.Fprintf(w, "  %s\n", d.String())
+			}
+			for _, p := range be.Problems {
+				fmt.Fprintf(w, "  %s\n", p.String())
+			}
+		}
 		fmt.Fprintf(w, "  error: %v\n", err)
 		return false
 	}
-	ok := !o.diags.HasErrors()
-	for _, d := range o.diags {
+	diags := s.Diagnostics()
+	ok := !diags.HasErrors()
+	for _, d := range diags {
 		fmt.Fprintf(w, "  %s\n", d.String())
 	}
 	if a.Auth != nil {
 		for _, warn := range a.Auth.Warnings(cfg.ResourceURL(a.Name)) {
 			fmt.Fprintf(w, "  warning auth: %s\n", warn)
 		}
-		for _, p := range o.problems {
+		for _, p := range s.Problems() {
 			fmt.Fprintf(w, "  %s\n", p.String())
 		}
-		if o.problems.HasErrors() {
+		if s.Problems().HasErrors() {
 			ok = false
 		}
+	} else if a.Policy != nil || a.PolicyFile != "" {
+		fmt.Fprintf(w, "  warning policy: ignored: the API has no auth section, so it is served without authorization and every tool is callable\n")
 	}
-	fmt.Fprintf(w, "  %d tools from %d operations\n", len(o.tools), len(o.doc.Operations))
+	for _, warn := range matchWarnings(a, s) {
+		fmt.Fprintf(w, "  warning match: %s\n", warn)
+	}
+	fmt.Fprintf(w, "  %d tools from %d operations\n", len(s.Tools()), len(s.Document().Operations))
 	return ok
 }
 
