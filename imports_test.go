@@ -22,6 +22,8 @@ var forbidden = map[string][]string{
 	"policies":   {module + "mcpgen", module + "authbridge", module + "gateway", "github.com/getkin/kin-openapi", "github.com/mark3labs/mcp-go", "github.com/labstack/echo"},
 	"gateway":    {"github.com/getkin/kin-openapi"},
 	// store holds records only: stdlib and its database drivers.
+	// web depends on the registry service through its own interface.
+	"web":   {module + "gateway", module + "mcpgen", module + "authbridge", module + "policies", module + "openapi", "github.com/getkin/kin-openapi", "github.com/mark3labs/mcp-go"},
 	"store": {module + "openapi", module + "mcpgen", module + "authbridge", module + "policies", module + "gateway", module + "web", "github.com/getkin/kin-openapi", "github.com/mark3labs/mcp-go", "github.com/labstack/echo"},
 }
 

@@ -1,0 +1,130 @@
+package web
+
+import (
+	"context"
+	"errors"
+	"fmt"
+)
+
+// Registry is what the UI needs from the registry service. The gateway
+// implements it; its errors wrap the store's sentinels (store.ErrNotFound,
+// store.ErrAlreadyExists, store.ErrConflict, store.ErrInvalid,
+// store.ErrReadOnly) or are a [*SpecError].
+type Registry interface {
+	// List returns every API, sorted by name.
+	List(ctx context.Context) ([]APISummary, error)
+	// Get returns one API with its operations.
+	Get(ctx context.Context, name string) (*APIDetail, error)
+	// Upload loads, builds and (unless DryRun) stores and serves a new
+	// API from a spec, atomically: a spec that fails changes nothing.
+	Upload(ctx context.Context, req UploadRequest) (*UploadResult, error)
+	// PatchOperation changes the overrides of one operation (by its
+	// operation key) as a new version; ifVersion as in the store.
+	PatchOperation(ctx context.Context, name, key string, ifVersion int64, p OperationPatch) (*APIDetail, error)
+}
+
+// APISummary is one row of the APIs list.
+type APISummary struct {
+	Name string
+	// Endpoint is the MCP endpoint URL.
+	Endpoint string
+	// Tools is the number of tools served.
+	Tools   int
+	Version int64
+	// ReadOnly marks an API from the configuration file.
+	ReadOnly bool
+	// Health is "serving" or a short problem ("build failed: …").
+	Health string
+}
+
+// APIDetail is one API with its operations.
+type APIDetail struct {
+	APISummary
+	// PRMURL is the protected resource metadata URL ("" when the API is
+	// served without authorization).
+	PRMURL string
+	// Upstream is the base URL of the REST API.
+	Upstream string
+	// Source says where the spec came from.
+	Source string
+	// Operations are sorted by path, then method.
+	Operations []Operation
+	// Diagnostics are the spec's findings.
+	Diagnostics []Diagnostic
+}
+
+// Operation is one operation of an API as the UI shows it.
+type Operation struct {
+	// Key is the store's operation key ("GET /pets/{}").
+	Key         string
+	Method      string
+	Path        string
+	OperationID string
+	// ToolName is the tool's name (before the API's prefix).
+	ToolName    string
+	Description string
+	Enabled     bool
+	// Scopes are the scopes a caller needs.
+	Scopes []string
+	// ScopesFrom says what decides them ("override", "policy rule x",
+	// "spec security", …).
+	ScopesFrom string
+}
+
+// OperationPatch is an edit of one operation; nil fields stay.
+type OperationPatch struct {
+	Enabled  *bool
+	ToolName *string
+	// Scopes, when non-nil, replace the required scopes.
+	Scopes *[]string
+	// Description, when non-nil, replaces the description ("" restores
+	// the spec's).
+	Description *string
+}
+
+// UploadRequest is an uploaded spec with the API's settings.
+type UploadRequest struct {
+	Name     string
+	Upstream string
+	// FileName is the uploaded file's name; Spec its bytes.
+	FileName string
+	Spec     []byte
+	// SpecURL, instead of Spec, is fetched (through the SSRF guard).
+	SpecURL string
+	// DryRun builds and reports without storing anything.
+	DryRun bool
+}
+
+// UploadResult is what an upload produced.
+type UploadResult struct {
+	Name     string
+	Version  int64
+	Tools    int
+	Endpoint string
+	// ToolNames lists the tools (a preview on dry runs).
+	ToolNames   []string
+	Diagnostics []Diagnostic
+}
+
+// Diagnostic is one finding about a spec.
+type Diagnostic struct {
+	Severity string `json:"severity"`
+	Code     string `json:"code,omitempty"`
+	// Location is "file:line:column" or a JSON pointer, when known.
+	Location string `json:"location,omitempty"`
+	Message  string `json:"message"`
+}
+
+// SpecError is a spec that cannot be served, with its diagnostics.
+type SpecError struct {
+	Err         error
+	Diagnostics []Diagnostic
+}
+
+func (e *SpecError) Error() string { return fmt.Sprintf("the spec cannot be served: %v", e.Err) }
+
+// Unwrap returns the cause.
+func (e *SpecError) Unwrap() error { return e.Err }
+
+// ErrTooLarge is wrapped by errors for specs over the size limit.
+var ErrTooLarge = errors.New("the spec is too large")
