@@ -19,6 +19,7 @@ import (
 	"github.com/rest2mcp/rest2mcp/gateway/config"
 	"github.com/rest2mcp/rest2mcp/internal/ssrf"
 	"github.com/rest2mcp/rest2mcp/openapi"
+	"github.com/rest2mcp/rest2mcp/store"
 )
 
 // Options configure [New].
@@ -44,6 +45,10 @@ type Options struct {
 	// loads the spec once to name the API); their APIs' first build uses
 	// them instead of loading the spec again. Reloads load from the source.
 	Documents map[string]*openapi.Document
+	// Registry, when set, serves the APIs of a store beside the configured
+	// ones, with the web UI at / and the admin API under /admin/api/ (see
+	// admin.go). It needs a loopback listener.
+	Registry *RegistryOptions
 }
 
 // Gateway serves every configured API.
@@ -60,8 +65,13 @@ type Gateway struct {
 
 	apis  map[string]*API
 	order []string
-	echo  *echo.Echo
-	ready atomic.Bool
+	// reg serves stored APIs; nil without a registry.
+	reg *registry
+	// regChanges is the registry's change feed, followed by Run.
+	regChanges <-chan store.Change
+	stopFeed   context.CancelFunc
+	echo       *echo.Echo
+	ready      atomic.Bool
 }
 
 // New loads every API and assembles the HTTP handler. It returns all
@@ -115,6 +125,11 @@ func New(ctx context.Context, opts Options) (*Gateway, error) {
 	}
 	if err := errors.Join(errs...); err != nil {
 		return nil, err
+	}
+	if opts.Registry != nil {
+		if err := g.openRegistry(ctx, *opts.Registry); err != nil {
+			return nil, err
+		}
 	}
 	g.echo = g.newEcho()
 	g.ready.Store(true)
@@ -212,6 +227,15 @@ func (g *Gateway) Run(ctx context.Context, ready func(addr net.Addr)) error {
 		ErrorLog:          slog.NewLogLogger(g.log.Handler(), slog.LevelWarn),
 	}
 	g.log.Info("listening", "addr", ln.Addr().String(), "public_url", g.cfg.PublicURL, "apis", strings.Join(g.order, ","))
+	if g.reg != nil {
+		done := make(chan struct{})
+		go func() {
+			defer close(done)
+			g.reg.follow(ctx, g.regChanges)
+		}()
+		// Run owns the feed: it stops and is waited for on every return.
+		defer func() { g.stopFeed(); <-done }()
+	}
 	if ready != nil {
 		ready(ln.Addr())
 	}
@@ -255,6 +279,7 @@ func (g *Gateway) newEcho() *echo.Echo {
 	if g.cfg.MetricsOnMainListener() {
 		e.GET("/metrics", echo.WrapHandler(g.metricsOnMain()))
 	}
+	g.mountRegistry(e)
 
 	protected := 0
 	var only *API
@@ -276,6 +301,9 @@ func (g *Gateway) newEcho() *echo.Echo {
 
 func (g *Gateway) serveMCP(c echo.Context) error {
 	a, ok := g.apis[c.Param("api")]
+	if !ok && g.reg != nil {
+		a, ok = g.reg.lookup(c.Param("api"))
+	}
 	if !ok {
 		names := append([]string(nil), g.order...)
 		sort.Strings(names)

@@ -56,19 +56,19 @@ type APIDetail struct {
 // Operation is one operation of an API as the UI shows it.
 type Operation struct {
 	// Key is the store's operation key ("GET /pets/{}").
-	Key         string
-	Method      string
-	Path        string
-	OperationID string
-	// ToolName is the tool's name (before the API's prefix).
-	ToolName    string
-	Description string
-	Enabled     bool
+	Key         string `json:"key"`
+	Method      string `json:"method"`
+	Path        string `json:"path"`
+	OperationID string `json:"operationId,omitempty"`
+	// ToolName is the tool's name.
+	ToolName    string `json:"toolName,omitempty"`
+	Description string `json:"description,omitempty"`
+	Enabled     bool   `json:"enabled"`
 	// Scopes are the scopes a caller needs.
-	Scopes []string
-	// ScopesFrom says what decides them ("override", "policy rule x",
-	// "spec security", …).
-	ScopesFrom string
+	Scopes []string `json:"scopes"`
+	// ScopesFrom says what decides them ("set here", "policy", "spec
+	// security", …).
+	ScopesFrom string `json:"scopesFrom,omitempty"`
 }
 
 // OperationPatch is an edit of one operation; nil fields stay.

@@ -125,7 +125,7 @@ type page struct {
 	API                   *APIDetail
 	Form                  UploadRequest
 	Preview               *UploadResult
-	MaxMB                 int64
+	MaxSize               string
 	MCPJSON               string
 	// VSCodeURI is a vscode: link, built here from validated values
 	// (html/template would otherwise refuse the scheme).
@@ -135,8 +135,8 @@ type page struct {
 
 func (h *Handler) render(w http.ResponseWriter, r *http.Request, status int, name string, p *page) {
 	p.Base, p.CSS = h.opts.Base, h.css
-	if p.MaxMB == 0 {
-		p.MaxMB = h.opts.MaxUploadBytes >> 20
+	if p.MaxSize == "" {
+		p.MaxSize = FormatSize(h.opts.MaxUploadBytes)
 	}
 	var b strings.Builder
 	if err := h.pages[name].ExecuteTemplate(&b, "layout", p); err != nil {
@@ -213,7 +213,7 @@ func ReadUpload(w http.ResponseWriter, r *http.Request, maxBytes int64) (UploadR
 	if err := r.ParseMultipartForm(1 << 20); err != nil {
 		var mbe *http.MaxBytesError
 		if errors.As(err, &mbe) {
-			return req, fmt.Errorf("%w: the upload is larger than %d MB", ErrTooLarge, maxBytes>>20)
+			return req, fmt.Errorf("%w: the upload is larger than %s", ErrTooLarge, FormatSize(maxBytes))
 		}
 		return req, fmt.Errorf("%w: read the upload form: %v", store.ErrInvalid, err)
 	}
@@ -230,14 +230,14 @@ func ReadUpload(w http.ResponseWriter, r *http.Request, maxBytes int64) (UploadR
 	default:
 		defer f.Close()
 		if fh.Size > maxBytes {
-			return req, fmt.Errorf("%w: %s has %d bytes, more than %d MB", ErrTooLarge, fh.Filename, fh.Size, maxBytes>>20)
+			return req, fmt.Errorf("%w: %s has %d bytes, larger than %s", ErrTooLarge, fh.Filename, fh.Size, FormatSize(maxBytes))
 		}
 		b, err := io.ReadAll(io.LimitReader(f, maxBytes+1))
 		if err != nil {
 			return req, fmt.Errorf("%w: read the spec file: %v", store.ErrInvalid, err)
 		}
 		if int64(len(b)) > maxBytes {
-			return req, fmt.Errorf("%w: more than %d MB", ErrTooLarge, maxBytes>>20)
+			return req, fmt.Errorf("%w: larger than %s", ErrTooLarge, FormatSize(maxBytes))
 		}
 		req.Spec, req.FileName = b, fh.Filename
 	}
@@ -382,4 +382,18 @@ func ConnectInfo(name, endpoint string) Connect {
 		VSCodeURI: "vscode:mcp/install?" + url.QueryEscape(string(entry)),
 		VSCodeWeb: "https://insiders.vscode.dev/redirect/mcp/install?" + url.Values{"name": {name}, "config": {string(cfg)}}.Encode(),
 	}
+}
+
+// FormatSize writes a byte count for people: "512 bytes", "64 KiB",
+// "32 MiB".
+func FormatSize(n int64) string {
+	switch {
+	case n >= 1<<20 && n%(1<<20) == 0:
+		return fmt.Sprintf("%d MiB", n>>20)
+	case n >= 1<<20:
+		return fmt.Sprintf("%.1f MiB", float64(n)/(1<<20))
+	case n >= 1<<10:
+		return fmt.Sprintf("%d KiB", n>>10)
+	}
+	return fmt.Sprintf("%d bytes", n)
 }

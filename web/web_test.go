@@ -238,7 +238,7 @@ func TestUploadRefused(t *testing.T) {
 		{"file and URL", map[string]string{"name": "x", "specURL": "https://e.example/o.json"}, []byte("x"), nil, 400, []string{"not both"}},
 		{"bad name", map[string]string{"name": "Bad Name"}, []byte("x"), nil, 400, []string{"lower-case letters"}},
 		{"duplicate", map[string]string{"name": "pets"}, []byte("x"), nil, 409, []string{"already exists"}},
-		{"too large", map[string]string{"name": "x"}, big, nil, 413, []string{"larger than 1 MB"}},
+		{"too large", map[string]string{"name": "x"}, big, nil, 413, []string{"larger than 1 MiB"}},
 		{"invalid spec", map[string]string{"name": "x"}, []byte("x"), &web.SpecError{Err: errors.New("not an OpenAPI document"),
 			Diagnostics: []web.Diagnostic{{Severity: "error", Code: "parse", Location: "x.yaml:3:1", Message: "<script>alert(1)</script> bad"}}},
 			422, []string{"not an OpenAPI document", "x.yaml:3:1", "&lt;script&gt;alert(1)&lt;/script&gt; bad"}},
@@ -354,8 +354,8 @@ func TestConnectInfo(t *testing.T) {
 
 func TestStatus(t *testing.T) {
 	for err, want := range map[error]int{
-		nil: 200,
-		fmt.Errorf("x: %w", store.ErrNotFound):      404,
+		nil:                                    200,
+		fmt.Errorf("x: %w", store.ErrNotFound): 404,
 		fmt.Errorf("x: %w", store.ErrAlreadyExists): 409,
 		fmt.Errorf("x: %w", store.ErrConflict):      412,
 		fmt.Errorf("x: %w", store.ErrReadOnly):      409,

@@ -1,0 +1,508 @@
+package gateway
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/rest2mcp/rest2mcp/policies"
+	"github.com/rest2mcp/rest2mcp/store"
+	"github.com/rest2mcp/rest2mcp/web"
+)
+
+// The admin API: JSON under /admin/api/, over the same registry service
+// as the UI. Errors are {"error": "...", "diagnostics": [...]} with the
+// status of web.Status (the one mapping): 400 bad input or name, 404
+// unknown API, 409 duplicate or read-only, 412 stale If-Match, 413 too
+// large, 422 a spec that cannot be served.
+
+const adminPrefix = "/admin/api"
+
+func (r *registry) adminHandler() http.Handler {
+	m := http.NewServeMux()
+	m.HandleFunc("GET /apis", r.apiList)
+	m.HandleFunc("POST /apis", r.apiCreate)
+	m.HandleFunc("GET /apis/{name}", r.apiGet)
+	m.HandleFunc("PATCH /apis/{name}", r.apiPatch)
+	m.HandleFunc("DELETE /apis/{name}", r.apiDelete)
+	m.HandleFunc("PUT /apis/{name}/spec", r.apiPutSpec)
+	m.HandleFunc("GET /apis/{name}/versions", r.apiVersions)
+	m.HandleFunc("GET /apis/{name}/diff", r.apiDiff)
+	m.HandleFunc("POST /apis/{name}/rollback", r.apiRollback)
+	m.HandleFunc("GET /apis/{name}/policy", r.apiGetPolicy)
+	m.HandleFunc("PUT /apis/{name}/policy", r.apiPutPolicy)
+	m.HandleFunc("GET /apis/{name}/operations/{operationId}", r.apiGetOperation)
+	m.HandleFunc("PATCH /apis/{name}/operations/{operationId}", r.apiPatchOperation)
+	cop := http.NewCrossOriginProtection()
+	return http.StripPrefix(adminPrefix, http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+		w.Header().Set("X-Content-Type-Options", "nosniff")
+		w.Header().Set("Cache-Control", "no-store")
+		if err := cop.Check(req); err != nil {
+			writeJSON(w, http.StatusForbidden, map[string]string{"error": "cross-origin request refused"})
+			return
+		}
+		m.ServeHTTP(w, req)
+	}))
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	_ = enc.Encode(v)
+}
+
+// fail answers err with its status; internal errors are logged and
+// answered generically.
+func (r *registry) fail(w http.ResponseWriter, req *http.Request, err error) {
+	st := web.Status(err)
+	body := map[string]any{"error": err.Error()}
+	var se *web.SpecError
+	if errors.As(err, &se) {
+		body["diagnostics"] = se.Diagnostics
+	}
+	if st >= 500 {
+		r.log.ErrorContext(req.Context(), "admin API request failed", "method", req.Method, "path", req.URL.Path, "err", err)
+		body = map[string]any{"error": "internal error; the gateway log has the details"}
+	}
+	writeJSON(w, st, body)
+}
+
+func (r *registry) ifMatch(w http.ResponseWriter, req *http.Request) (int64, bool) {
+	v, err := parseIfMatch(req.Header.Get("If-Match"))
+	if err != nil {
+		r.fail(w, req, err)
+		return 0, false
+	}
+	return v, true
+}
+
+func (r *registry) apiList(w http.ResponseWriter, req *http.Request) {
+	list, err := r.List(req.Context())
+	if err != nil {
+		r.fail(w, req, err)
+		return
+	}
+	type item struct {
+		Name     string `json:"name"`
+		Endpoint string `json:"endpoint"`
+		Tools    int    `json:"tools"`
+		Version  int64  `json:"version"`
+		ReadOnly bool   `json:"readOnly,omitempty"`
+		Health   string `json:"health"`
+	}
+	out := make([]item, 0, len(list))
+	for _, a := range list {
+		out = append(out, item{a.Name, a.Endpoint, a.Tools, a.Version, a.ReadOnly, a.Health})
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"apis": out})
+}
+
+// uploadAnswer is the answer of POST /apis.
+type uploadAnswer struct {
+	Name        string           `json:"name"`
+	Version     int64            `json:"version"`
+	Tools       int              `json:"tools"`
+	ToolNames   []string         `json:"toolNames,omitempty"`
+	Endpoint    string           `json:"endpoint"`
+	DryRun      bool             `json:"dryRun,omitempty"`
+	Diagnostics []web.Diagnostic `json:"diagnostics"`
+}
+
+func (r *registry) apiCreate(w http.ResponseWriter, req *http.Request) {
+	up, err := web.ReadUpload(w, req, r.maxSpec)
+	if err != nil {
+		r.fail(w, req, err)
+		return
+	}
+	res, err := r.Upload(req.Context(), up)
+	if err != nil {
+		r.fail(w, req, err)
+		return
+	}
+	ans := uploadAnswer{Name: res.Name, Version: res.Version, Tools: res.Tools, Endpoint: res.Endpoint, DryRun: up.DryRun, Diagnostics: nonNil(res.Diagnostics)}
+	if up.DryRun {
+		ans.ToolNames = res.ToolNames
+		writeJSON(w, http.StatusOK, ans)
+		return
+	}
+	r.log.InfoContext(req.Context(), "admin: API created", "api", res.Name, "version", res.Version, "tools", res.Tools)
+	w.Header().Set("Location", adminPrefix+"/apis/"+res.Name)
+	w.Header().Set("ETag", etag(res.Version))
+	writeJSON(w, http.StatusCreated, ans)
+}
+
+func nonNil[T any](s []T) []T {
+	if s == nil {
+		return []T{}
+	}
+	return s
+}
+
+// apiRecord is the JSON form of a stored API.
+type apiRecord struct {
+	Name       string                     `json:"name"`
+	Version    int64                      `json:"version"`
+	Endpoint   string                     `json:"endpoint"`
+	Tools      int                        `json:"tools"`
+	Health     string                     `json:"health"`
+	ReadOnly   bool                       `json:"readOnly,omitempty"`
+	Source     string                     `json:"source,omitempty"`
+	Settings   *settingsJSON              `json:"settings,omitempty"`
+	Operations []web.Operation            `json:"operations"`
+	Overrides  map[string]store.Operation `json:"overrides,omitempty"`
+}
+
+// settingsJSON is store.Settings with the timeout as a duration string.
+type settingsJSON struct {
+	Upstream         string            `json:"upstream,omitempty"`
+	ServerVariables  map[string]string `json:"serverVariables,omitempty"`
+	ToolPrefix       string            `json:"toolPrefix,omitempty"`
+	Timeout          string            `json:"timeout,omitempty"`
+	MaxResponseBytes int64             `json:"maxResponseBytes,omitempty"`
+	MaxOutputSchema  int               `json:"maxOutputSchema,omitempty"`
+	Include          *store.Selector   `json:"include,omitempty"`
+	Exclude          *store.Selector   `json:"exclude,omitempty"`
+	Mode             string            `json:"mode,omitempty"`
+}
+
+func toSettingsJSON(s store.Settings) *settingsJSON {
+	j := &settingsJSON{Upstream: s.Upstream, ServerVariables: s.ServerVariables, ToolPrefix: s.ToolPrefix, MaxResponseBytes: s.MaxResponseBytes,
+		MaxOutputSchema: s.MaxOutputSchema, Include: s.Include, Exclude: s.Exclude, Mode: s.Mode}
+	if s.Timeout > 0 {
+		j.Timeout = s.Timeout.String()
+	}
+	return j
+}
+
+func (r *registry) apiGet(w http.ResponseWriter, req *http.Request) {
+	name := req.PathValue("name")
+	d, err := r.Get(req.Context(), name)
+	if err != nil {
+		r.fail(w, req, err)
+		return
+	}
+	rec := apiRecord{Name: d.Name, Version: d.Version, Endpoint: d.Endpoint, Tools: d.Tools, Health: d.Health, ReadOnly: d.ReadOnly,
+		Source: d.Source, Operations: nonNil(d.Operations)}
+	if sa, ok := r.servedAPI(name); ok {
+		rec.Settings = toSettingsJSON(sa.record.Settings)
+		rec.Overrides = sa.record.Operations
+	}
+	w.Header().Set("ETag", etag(d.Version))
+	writeJSON(w, http.StatusOK, rec)
+}
+
+// readJSON decodes a bounded JSON body strictly.
+func readJSON(w http.ResponseWriter, req *http.Request, v any) error {
+	dec := json.NewDecoder(http.MaxBytesReader(w, req.Body, 1<<20))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		return fmt.Errorf("%w: JSON body: %v", store.ErrInvalid, err)
+	}
+	return nil
+}
+
+func (r *registry) apiPatch(w http.ResponseWriter, req *http.Request) {
+	ifv, ok := r.ifMatch(w, req)
+	if !ok {
+		return
+	}
+	var p settingsJSON
+	if err := readJSON(w, req, &p); err != nil {
+		r.fail(w, req, err)
+		return
+	}
+	var timeout time.Duration
+	if p.Timeout != "" {
+		d, err := time.ParseDuration(p.Timeout)
+		if err != nil || d <= 0 {
+			r.fail(w, req, fmt.Errorf("%w: timeout %q: want a positive duration such as \"30s\"", store.ErrInvalid, p.Timeout))
+			return
+		}
+		timeout = d
+	}
+	if p.Upstream != "" && !isHTTPURL(p.Upstream) {
+		r.fail(w, req, fmt.Errorf("%w: upstream %q: want an http or https URL", store.ErrInvalid, p.Upstream))
+		return
+	}
+	_, a, stored, err := r.change(req.Context(), req.PathValue("name"), ifv, "settings", func(rec *store.API) error {
+		rec.Settings = store.Settings{Upstream: p.Upstream, ServerVariables: p.ServerVariables, ToolPrefix: p.ToolPrefix, Timeout: timeout,
+			MaxResponseBytes: p.MaxResponseBytes, MaxOutputSchema: p.MaxOutputSchema, Include: p.Include, Exclude: p.Exclude, Mode: p.Mode}
+		return nil
+	})
+	if err != nil {
+		r.fail(w, req, err)
+		return
+	}
+	w.Header().Set("ETag", etag(stored.Version))
+	writeJSON(w, http.StatusOK, map[string]any{"version": stored.Version, "tools": len(a.Snapshot().list)})
+}
+
+func isHTTPURL(s string) bool {
+	return strings.HasPrefix(s, "https://") || strings.HasPrefix(s, "http://")
+}
+
+func (r *registry) apiDelete(w http.ResponseWriter, req *http.Request) {
+	ifv, ok := r.ifMatch(w, req)
+	if !ok {
+		return
+	}
+	name := req.PathValue("name")
+	if _, clash := r.g.apis[name]; clash {
+		r.fail(w, req, fmt.Errorf("API %q is defined in the configuration file: %w", name, store.ErrReadOnly))
+		return
+	}
+	r.writeMu.Lock()
+	err := r.st.Delete(req.Context(), name, ifv)
+	if err == nil {
+		r.remove(name)
+	}
+	r.writeMu.Unlock()
+	if err != nil {
+		r.fail(w, req, err)
+		return
+	}
+	r.log.InfoContext(req.Context(), "admin: API deleted", "api", name)
+	w.WriteHeader(http.StatusNoContent)
+}
+
+func (r *registry) apiPutSpec(w http.ResponseWriter, req *http.Request) {
+	ifv, ok := r.ifMatch(w, req)
+	if !ok {
+		return
+	}
+	name := req.PathValue("name")
+	up, err := web.ReadUpload(w, req, r.maxSpec)
+	if err != nil {
+		r.fail(w, req, err)
+		return
+	}
+	data, src, err := r.specOf(req.Context(), up)
+	if err != nil {
+		r.fail(w, req, err)
+		return
+	}
+	var old []*toolRef
+	if sa, ok := r.servedAPI(name); ok {
+		old = toolRefs(sa.api)
+	}
+	_, a, stored, err := r.change(req.Context(), name, ifv, "new spec", func(rec *store.API) error {
+		rec.Spec = store.Spec{Data: data, Source: src}
+		return nil
+	})
+	if err != nil {
+		r.fail(w, req, err)
+		return
+	}
+	r.log.InfoContext(req.Context(), "admin: new spec version", "api", name, "version", stored.Version)
+	w.Header().Set("ETag", etag(stored.Version))
+	snap := a.Snapshot()
+	writeJSON(w, http.StatusOK, map[string]any{
+		"version": stored.Version, "tools": len(snap.list),
+		"diff":        diffTools(old, toolRefs(a)),
+		"diagnostics": nonNil(diagnostics(snap.diags)),
+	})
+}
+
+func (r *registry) apiVersions(w http.ResponseWriter, req *http.Request) {
+	vs, err := r.st.Versions(req.Context(), req.PathValue("name"))
+	if err != nil {
+		r.fail(w, req, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"versions": vs})
+}
+
+// apiDiff compares the tool names of two stored versions (by their
+// name mappings; schema changes are reported by PUT …/spec).
+func (r *registry) apiDiff(w http.ResponseWriter, req *http.Request) {
+	name := req.PathValue("name")
+	q := req.URL.Query()
+	from, err1 := strconv.ParseInt(q.Get("from"), 10, 64)
+	to, err2 := strconv.ParseInt(q.Get("to"), 10, 64)
+	if err1 != nil || err2 != nil {
+		r.fail(w, req, fmt.Errorf("%w: give the versions to compare as ?from=N&to=M", store.ErrInvalid))
+		return
+	}
+	a, err := r.st.GetVersion(req.Context(), name, from)
+	if err != nil {
+		r.fail(w, req, err)
+		return
+	}
+	b, err := r.st.GetVersion(req.Context(), name, to)
+	if err != nil {
+		r.fail(w, req, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"from": from, "to": to, "diff": diffNames(a, b)})
+}
+
+// diffNames compares two versions' enabled tool names.
+func diffNames(a, b *store.API) specDiff {
+	names := func(x *store.API) []*toolRef {
+		var out []*toolRef
+		for _, n := range x.ToolNames {
+			if o := x.Operations[n.Key]; o.Enabled != nil && !*o.Enabled {
+				continue
+			}
+			out = append(out, &toolRef{name: x.Settings.ToolPrefix + n.Name})
+		}
+		return out
+	}
+	return diffTools(names(a), names(b))
+}
+
+func (r *registry) apiRollback(w http.ResponseWriter, req *http.Request) {
+	ifv, ok := r.ifMatch(w, req)
+	if !ok {
+		return
+	}
+	var body struct {
+		Version int64 `json:"version"`
+	}
+	if err := readJSON(w, req, &body); err != nil {
+		r.fail(w, req, err)
+		return
+	}
+	name := req.PathValue("name")
+	old, err := r.st.GetVersion(req.Context(), name, body.Version)
+	if err != nil {
+		r.fail(w, req, err)
+		return
+	}
+	_, a, stored, err := r.change(req.Context(), name, ifv, "rollback to "+strconv.FormatInt(body.Version, 10), func(rec *store.API) error {
+		o := old.Clone()
+		o.Name, o.Version, o.CreatedAt = rec.Name, rec.Version, rec.CreatedAt
+		*rec = *o
+		return nil
+	})
+	if err != nil {
+		r.fail(w, req, err)
+		return
+	}
+	r.log.InfoContext(req.Context(), "admin: rollback", "api", name, "to", body.Version, "version", stored.Version)
+	w.Header().Set("ETag", etag(stored.Version))
+	writeJSON(w, http.StatusOK, map[string]any{"version": stored.Version, "tools": len(a.Snapshot().list)})
+}
+
+func (r *registry) apiGetPolicy(w http.ResponseWriter, req *http.Request) {
+	rec, err := r.st.Get(req.Context(), req.PathValue("name"))
+	if err != nil {
+		r.fail(w, req, err)
+		return
+	}
+	w.Header().Set("ETag", etag(rec.Version))
+	w.Header().Set("Content-Type", "application/yaml")
+	_, _ = w.Write(rec.Policy)
+}
+
+func (r *registry) apiPutPolicy(w http.ResponseWriter, req *http.Request) {
+	ifv, ok := r.ifMatch(w, req)
+	if !ok {
+		return
+	}
+	b, err := io.ReadAll(http.MaxBytesReader(w, req.Body, 1<<20))
+	if err != nil {
+		r.fail(w, req, fmt.Errorf("%w: policy body: %v", store.ErrInvalid, err))
+		return
+	}
+	if _, err := policies.Parse(b); err != nil {
+		r.fail(w, req, &web.SpecError{Err: fmt.Errorf("policy: %w", err), Diagnostics: []web.Diagnostic{{Severity: "error", Code: "policy", Message: err.Error()}}})
+		return
+	}
+	_, _, stored, err := r.change(req.Context(), req.PathValue("name"), ifv, "policy", func(rec *store.API) error {
+		rec.Policy = b
+		return nil
+	})
+	if err != nil {
+		r.fail(w, req, err)
+		return
+	}
+	w.Header().Set("ETag", etag(stored.Version))
+	writeJSON(w, http.StatusOK, map[string]any{"version": stored.Version})
+}
+
+// operationKey finds the key of the operation with operationId id (or a
+// key given as "METHOD /path") in the served stored API.
+func (r *registry) operation(req *http.Request) (*web.Operation, *web.APIDetail, error) {
+	name, id := req.PathValue("name"), req.PathValue("operationId")
+	d, err := r.Get(req.Context(), name)
+	if err != nil {
+		return nil, nil, err
+	}
+	for i, o := range d.Operations {
+		if o.OperationID == id || o.Key == id {
+			return &d.Operations[i], d, nil
+		}
+	}
+	return nil, nil, fmt.Errorf("API %q has no operation %q: %w", name, id, store.ErrNotFound)
+}
+
+func (r *registry) apiGetOperation(w http.ResponseWriter, req *http.Request) {
+	o, d, err := r.operation(req)
+	if err != nil {
+		r.fail(w, req, err)
+		return
+	}
+	w.Header().Set("ETag", etag(d.Version))
+	writeJSON(w, http.StatusOK, o)
+}
+
+func (r *registry) apiPatchOperation(w http.ResponseWriter, req *http.Request) {
+	ifv, ok := r.ifMatch(w, req)
+	if !ok {
+		return
+	}
+	var p struct {
+		Enabled     *bool     `json:"enabled"`
+		ToolName    *string   `json:"toolName"`
+		Description *string   `json:"description"`
+		Scopes      *[]string `json:"scopes"`
+	}
+	if err := readJSON(w, req, &p); err != nil {
+		r.fail(w, req, err)
+		return
+	}
+	o, _, err := r.operation(req)
+	if err != nil {
+		r.fail(w, req, err)
+		return
+	}
+	d, err := r.PatchOperation(req.Context(), req.PathValue("name"), o.Key, ifv,
+		web.OperationPatch{Enabled: p.Enabled, ToolName: p.ToolName, Description: p.Description, Scopes: p.Scopes})
+	if err != nil {
+		r.fail(w, req, err)
+		return
+	}
+	r.log.InfoContext(req.Context(), "admin: operation changed", "api", d.Name, "operation", o.Key, "version", d.Version)
+	w.Header().Set("ETag", etag(d.Version))
+	for _, op := range d.Operations {
+		if op.Key == o.Key {
+			writeJSON(w, http.StatusOK, op)
+			return
+		}
+	}
+	writeJSON(w, http.StatusOK, o)
+}
+
+// toolRef is what a diff needs of a tool.
+type toolRef struct {
+	name string
+	in   []byte
+	out  []byte
+	desc string
+}
+
+func toolRefs(a *API) []*toolRef {
+	var out []*toolRef
+	for _, t := range a.Snapshot().list {
+		out = append(out, &toolRef{name: t.Name, in: t.InputSchema, out: t.OutputSchema, desc: t.Description})
+	}
+	return out
+}

@@ -1,0 +1,439 @@
+package gateway
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"mime/multipart"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/rest2mcp/rest2mcp/gateway/config"
+	"github.com/rest2mcp/rest2mcp/internal/demoapi"
+	"github.com/rest2mcp/rest2mcp/store"
+	"github.com/rest2mcp/rest2mcp/store/sqlite"
+)
+
+// regEnv is a gateway with a registry on a SQLite store, one configured
+// API ("configured") and the demo upstream.
+type regEnv struct {
+	g        *Gateway
+	srv      *httptest.Server
+	st       store.Store
+	dbPath   string
+	upstream string
+	spec     []byte
+}
+
+func newRegEnv(t *testing.T, dbPath string, opts *RegistryOptions) *regEnv {
+	t.Helper()
+	up := httptest.NewServer(demoapi.New().Handler())
+	t.Cleanup(up.Close)
+	if dbPath == "" {
+		dbPath = filepath.Join(t.TempDir(), "registry.db")
+	}
+	st, err := sqlite.Open(t.Context(), dbPath, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	gwSrv := httptest.NewUnstartedServer(nil)
+	cfg := &config.Config{
+		Listen:    gwSrv.Listener.Addr().String(),
+		PublicURL: "http://" + gwSrv.Listener.Addr().String(),
+		CacheDir:  "off",
+		APIs:      []config.API{{Name: "configured", Spec: petstoreSpec(t), Upstream: up.URL + "/v1"}},
+	}
+	cfg.ApplyDefaults()
+	if err := cfg.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	o := RegistryOptions{Store: st}
+	if opts != nil {
+		o = *opts
+		o.Store = st
+	}
+	g, err := New(t.Context(), Options{Config: cfg, Registry: &o})
+	if err != nil {
+		t.Fatal(err)
+	}
+	gwSrv.Config.Handler = g.Handler()
+	gwSrv.Start()
+	t.Cleanup(gwSrv.Close)
+	spec, err := os.ReadFile(petstoreSpec(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &regEnv{g: g, srv: gwSrv, st: st, dbPath: dbPath, upstream: up.URL + "/v1", spec: spec}
+}
+
+type answer struct {
+	status int
+	header http.Header
+	body   map[string]any
+	raw    string
+}
+
+func (e *regEnv) do(t *testing.T, method, path, ctype string, body io.Reader, hdr map[string]string) answer {
+	t.Helper()
+	req, err := http.NewRequest(method, e.srv.URL+path, body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ctype != "" {
+		req.Header.Set("Content-Type", ctype)
+	}
+	for k, v := range hdr {
+		req.Header.Set(k, v)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	raw, _ := io.ReadAll(resp.Body)
+	a := answer{status: resp.StatusCode, header: resp.Header, raw: string(raw)}
+	_ = json.Unmarshal(raw, &a.body)
+	return a
+}
+
+// upload sends the multipart form of POST /admin/api/apis (or PUT …/spec).
+func (e *regEnv) upload(t *testing.T, method, path string, fields map[string]string, spec []byte, hdr map[string]string) answer {
+	t.Helper()
+	var b bytes.Buffer
+	mw := multipart.NewWriter(&b)
+	for k, v := range fields {
+		mw.WriteField(k, v)
+	}
+	if spec != nil {
+		fw, _ := mw.CreateFormFile("spec", "openapi.yaml")
+		fw.Write(spec)
+	}
+	mw.Close()
+	return e.do(t, method, path, mw.FormDataContentType(), &b, hdr)
+}
+
+func (e *regEnv) jsonReq(t *testing.T, method, path string, v any, hdr map[string]string) answer {
+	t.Helper()
+	b, _ := json.Marshal(v)
+	return e.do(t, method, path, "application/json", bytes.NewReader(b), hdr)
+}
+
+// tools lists the tools an MCP client sees at /mcp/name.
+func (e *regEnv) tools(t *testing.T, name string) []string {
+	t.Helper()
+	r := modern(t, e.srv.URL+"/mcp/"+name, "", "tools/list", nil)
+	res := r.result(t)
+	var out []string
+	for _, tl := range res["tools"].([]any) {
+		out = append(out, tl.(map[string]any)["name"].(string))
+	}
+	slices.Sort(out)
+	return out
+}
+
+func wantStatus(t *testing.T, what string, a answer, want int) {
+	t.Helper()
+	if a.status != want {
+		t.Fatalf("%s: HTTP %d, want %d: %s", what, a.status, want, a.raw)
+	}
+}
+
+var petTools = []string{"createPet", "deletePet", "getPet", "listPets"}
+
+func TestAdminUploadServedAtOnce(t *testing.T) {
+	e := newRegEnv(t, "", nil)
+	a := e.upload(t, "POST", "/admin/api/apis", map[string]string{"name": "pets", "upstream": e.upstream}, e.spec, nil)
+	wantStatus(t, "upload", a, http.StatusCreated)
+	if a.body["name"] != "pets" || a.body["version"] != 1.0 || a.body["tools"] != 4.0 || a.body["endpoint"] != e.srv.URL+"/mcp/pets" {
+		t.Errorf("upload answer = %s", a.raw)
+	}
+	if _, ok := a.body["diagnostics"].([]any); !ok {
+		t.Errorf("no diagnostics list in %s", a.raw)
+	}
+	if a.header.Get("ETag") != `"1"` || a.header.Get("Location") != "/admin/api/apis/pets" {
+		t.Errorf("ETag %q Location %q", a.header.Get("ETag"), a.header.Get("Location"))
+	}
+	if got := e.tools(t, "pets"); !slices.Equal(got, petTools) {
+		t.Errorf("served tools = %v, want %v", got, petTools)
+	}
+	// A tool call reaches the upstream through the same path as any.
+	r := modern(t, e.srv.URL+"/mcp/pets", "", "tools/call", map[string]any{"name": "listPets", "arguments": map[string]any{}})
+	if res := r.result(t); res["isError"] == true {
+		t.Errorf("listPets failed: %s", r.raw)
+	}
+	list := e.do(t, "GET", "/admin/api/apis", "", nil, nil)
+	wantStatus(t, "list", list, 200)
+	if !strings.Contains(list.raw, `"name": "pets"`) || !strings.Contains(list.raw, `"name": "configured"`) || !strings.Contains(list.raw, `"readOnly": true`) {
+		t.Errorf("list = %s", list.raw)
+	}
+	// The UI lists it with its tool count.
+	ui := e.do(t, "GET", "/", "", nil, nil)
+	if ui.status != 200 || !strings.Contains(ui.raw, "4 tools") || !strings.Contains(ui.raw, `href="/apis/pets"`) {
+		t.Errorf("UI list = %d %s", ui.status, ui.raw)
+	}
+	det := e.do(t, "GET", "/apis/pets", "", nil, nil)
+	if det.status != 200 || !strings.Contains(det.raw, "listPets") {
+		t.Errorf("UI API page = %d", det.status)
+	}
+}
+
+func TestAdminDryRun(t *testing.T) {
+	e := newRegEnv(t, "", nil)
+	a := e.upload(t, "POST", "/admin/api/apis?dryRun=true", map[string]string{"name": "pets", "upstream": e.upstream}, e.spec, nil)
+	wantStatus(t, "dry run", a, http.StatusOK)
+	if a.body["tools"] != 4.0 || !strings.Contains(a.raw, "listPets") {
+		t.Errorf("dry run = %s", a.raw)
+	}
+	wantStatus(t, "get after dry run", e.do(t, "GET", "/admin/api/apis/pets", "", nil, nil), http.StatusNotFound)
+	if r := modern(t, e.srv.URL+"/mcp/pets", "", "tools/list", nil); r.status != http.StatusNotFound {
+		t.Errorf("a dry run is served: %d", r.status)
+	}
+}
+
+func TestAdminBadInput(t *testing.T) {
+	e := newRegEnv(t, "", &RegistryOptions{MaxSpecBytes: 64 << 10})
+	wantStatus(t, "upload", e.upload(t, "POST", "/admin/api/apis", map[string]string{"name": "pets", "upstream": e.upstream}, e.spec, nil), 201)
+	big := append(bytes.Repeat([]byte("# pad\n"), 20_000), e.spec...)
+	for _, tc := range []struct {
+		name   string
+		send   func() answer
+		status int
+		want   string
+	}{
+		{"invalid spec", func() answer {
+			return e.upload(t, "POST", "/admin/api/apis", map[string]string{"name": "broken"}, []byte("openapi: 3.0.0\ninfo: [unclosed\n"), nil)
+		}, 422, `"diagnostics"`},
+		{"not OpenAPI", func() answer {
+			return e.upload(t, "POST", "/admin/api/apis", map[string]string{"name": "broken"}, []byte(`{"hello": "world"}`), nil)
+		}, 422, `"diagnostics"`},
+		{"no operations", func() answer {
+			return e.upload(t, "POST", "/admin/api/apis", map[string]string{"name": "empty", "upstream": e.upstream}, []byte("openapi: 3.0.0\ninfo: {title: t, version: '1'}\npaths: {}\n"), nil)
+		}, 422, "no operations"},
+		{"too large", func() answer {
+			return e.upload(t, "POST", "/admin/api/apis", map[string]string{"name": "big"}, big, nil)
+		}, 413, "larger than"},
+		{"loopback URL refused", func() answer {
+			return e.upload(t, "POST", "/admin/api/apis", map[string]string{"name": "ssrf", "specURL": e.srv.URL + "/healthz"}, nil, nil)
+		}, 400, "SSRF"},
+		{"metadata URL refused", func() answer {
+			return e.upload(t, "POST", "/admin/api/apis", map[string]string{"name": "ssrf", "specURL": "http://169.254.169.254/latest/meta-data"}, nil, nil)
+		}, 400, "refused"},
+		{"private URL refused", func() answer {
+			return e.upload(t, "POST", "/admin/api/apis", map[string]string{"name": "ssrf", "specURL": "http://10.0.0.1/openapi.json"}, nil, nil)
+		}, 400, "refused"},
+		{"bad name", func() answer {
+			return e.upload(t, "POST", "/admin/api/apis", map[string]string{"name": "Bad_Name"}, e.spec, nil)
+		}, 400, "lower-case"},
+		{"duplicate", func() answer {
+			return e.upload(t, "POST", "/admin/api/apis", map[string]string{"name": "pets", "upstream": e.upstream}, e.spec, nil)
+		}, 409, "already exists"},
+		{"duplicate of a configured API", func() answer {
+			return e.upload(t, "POST", "/admin/api/apis", map[string]string{"name": "configured", "upstream": e.upstream}, e.spec, nil)
+		}, 409, "configuration file"},
+		{"unknown API", func() answer { return e.do(t, "GET", "/admin/api/apis/nope", "", nil, nil) }, 404, "not found"},
+		{"unknown API spec", func() answer {
+			return e.upload(t, "PUT", "/admin/api/apis/nope/spec", nil, e.spec, nil)
+		}, 404, "not found"},
+		{"stale If-Match", func() answer {
+			return e.upload(t, "PUT", "/admin/api/apis/pets/spec", nil, e.spec, map[string]string{"If-Match": `"7"`})
+		}, 412, "conflict"},
+		{"bad If-Match", func() answer {
+			return e.upload(t, "PUT", "/admin/api/apis/pets/spec", nil, e.spec, map[string]string{"If-Match": "yesterday"})
+		}, 400, "If-Match"},
+		{"configured API is read-only", func() answer {
+			return e.jsonReq(t, "PATCH", "/admin/api/apis/configured/operations/listPets", map[string]any{"enabled": false}, nil)
+		}, 409, "read-only"},
+		{"unknown operation", func() answer {
+			return e.jsonReq(t, "PATCH", "/admin/api/apis/pets/operations/nope", map[string]any{"enabled": false}, nil)
+		}, 404, "no operation"},
+		{"bad tool name", func() answer {
+			return e.jsonReq(t, "PATCH", "/admin/api/apis/pets/operations/listPets", map[string]any{"toolName": "no spaces"}, nil)
+		}, 400, "tool name"},
+		{"unknown JSON field", func() answer {
+			return e.jsonReq(t, "PATCH", "/admin/api/apis/pets/operations/listPets", map[string]any{"enable": false}, nil)
+		}, 400, "unknown field"},
+		{"invalid policy", func() answer {
+			return e.do(t, "PUT", "/admin/api/apis/pets/policy", "application/yaml", strings.NewReader("rules: [{bogus: 1}]\n"), nil)
+		}, 422, "policy"},
+		{"cross-origin", func() answer {
+			return e.jsonReq(t, "DELETE", "/admin/api/apis/pets", nil, map[string]string{"Sec-Fetch-Site": "cross-site"})
+		}, 403, "cross-origin"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			a := tc.send()
+			if a.status != tc.status || !strings.Contains(strings.ToLower(a.raw), strings.ToLower(tc.want)) {
+				t.Errorf("HTTP %d, want %d with %q: %s", a.status, tc.status, tc.want, a.raw)
+			}
+		})
+	}
+	// Nothing of the refused requests changed anything.
+	vs, err := e.st.Versions(t.Context(), "pets")
+	if err != nil || len(vs) != 1 {
+		t.Errorf("versions after refused edits = %v, %v; want only version 1", vs, err)
+	}
+	if list, _ := e.st.List(t.Context()); len(list) != 1 {
+		t.Errorf("stored APIs after refused uploads = %v", list)
+	}
+	if got := e.tools(t, "pets"); !slices.Equal(got, petTools) {
+		t.Errorf("served tools = %v", got)
+	}
+}
+
+// petsWithout returns the petstore spec without the operation whose
+// operationId is id (its whole operation object).
+func petsWithout(t *testing.T, spec []byte, method, id string) []byte {
+	t.Helper()
+	lines := strings.Split(string(spec), "\n")
+	for i, l := range lines {
+		if strings.TrimSpace(l) == "operationId: "+id {
+			// Walk back to the method line, forward to the next sibling.
+			start := i
+			for !strings.HasPrefix(strings.TrimSpace(lines[start]), method+":") {
+				start--
+			}
+			indent := len(lines[start]) - len(strings.TrimLeft(lines[start], " "))
+			end := start + 1
+			for end < len(lines) && (strings.TrimSpace(lines[end]) == "" || len(lines[end])-len(strings.TrimLeft(lines[end], " ")) > indent) {
+				end++
+			}
+			return []byte(strings.Join(append(lines[:start:start], lines[end:]...), "\n"))
+		}
+	}
+	t.Fatalf("no operation %s", id)
+	return nil
+}
+
+func TestAdminVersionsAndStableNames(t *testing.T) {
+	e := newRegEnv(t, "", nil)
+	wantStatus(t, "upload", e.upload(t, "POST", "/admin/api/apis", map[string]string{"name": "pets", "upstream": e.upstream}, e.spec, nil), 201)
+
+	// Rename one tool, disable another.
+	a := e.jsonReq(t, "PATCH", "/admin/api/apis/pets/operations/getPet", map[string]any{"toolName": "fetch_pet"}, map[string]string{"If-Match": `"1"`})
+	wantStatus(t, "rename", a, 200)
+	if a.header.Get("ETag") != `"2"` || a.body["toolName"] != "fetch_pet" {
+		t.Errorf("rename answer %s (ETag %s)", a.raw, a.header.Get("ETag"))
+	}
+	wantStatus(t, "disable", e.jsonReq(t, "PATCH", "/admin/api/apis/pets/operations/deletePet", map[string]any{"enabled": false}, nil), 200)
+	if got, want := e.tools(t, "pets"), []string{"createPet", "fetch_pet", "listPets"}; !slices.Equal(got, want) {
+		t.Errorf("after edits, tools = %v, want %v", got, want)
+	}
+
+	// A new spec without createPet: served at once, its answer names the
+	// removed tool, the admin's name and switch survive.
+	start := time.Now()
+	a = e.upload(t, "PUT", "/admin/api/apis/pets/spec", nil, petsWithout(t, e.spec, "post", "createPet"), map[string]string{"If-Match": `"3"`})
+	wantStatus(t, "new spec", a, 200)
+	t.Logf("new version stored and served %v after the request started", time.Since(start))
+	diff, _ := a.body["diff"].(map[string]any)
+	if a.body["version"] != 4.0 || !slices.Equal(toStrings(diff["removed"]), []string{"createPet"}) || !slices.Equal(toStrings(diff["breaking"]), []string{"createPet"}) {
+		t.Errorf("new spec answer = %s", a.raw)
+	}
+	if got, want := e.tools(t, "pets"), []string{"fetch_pet", "listPets"}; !slices.Equal(got, want) {
+		t.Errorf("after the new spec, tools = %v, want %v", got, want)
+	}
+
+	// A broken spec changes nothing.
+	a = e.upload(t, "PUT", "/admin/api/apis/pets/spec", nil, []byte("openapi: 3.0.0\npaths: [\n"), nil)
+	wantStatus(t, "broken spec", a, 422)
+	if got := e.tools(t, "pets"); !slices.Equal(got, []string{"fetch_pet", "listPets"}) {
+		t.Errorf("a broken spec changed the tools: %v", got)
+	}
+
+	// A re-upload that renames listPets' operationId keeps its tool name.
+	renamed := bytes.Replace(petsWithout(t, e.spec, "post", "createPet"), []byte("operationId: listPets"), []byte("operationId: findPets"), 1)
+	a = e.upload(t, "PUT", "/admin/api/apis/pets/spec", nil, renamed, map[string]string{"If-Match": `"4"`})
+	wantStatus(t, "renamed operationId", a, 200)
+	diff, _ = a.body["diff"].(map[string]any)
+	if len(toStrings(diff["added"]))+len(toStrings(diff["removed"])) != 0 {
+		t.Errorf("renaming an operationId changed tool names: %s", a.raw)
+	}
+	if got := e.tools(t, "pets"); !slices.Equal(got, []string{"fetch_pet", "listPets"}) {
+		t.Errorf("after renaming the operationId, tools = %v", got)
+	}
+
+	// Settings: a tool prefix applies to every name.
+	a = e.jsonReq(t, "PATCH", "/admin/api/apis/pets", map[string]any{"upstream": e.upstream, "toolPrefix": "pet_", "timeout": "5s"}, map[string]string{"If-Match": `"5"`})
+	wantStatus(t, "settings", a, 200)
+	if got := e.tools(t, "pets"); !slices.Equal(got, []string{"pet_fetch_pet", "pet_listPets"}) {
+		t.Errorf("after setting a prefix, tools = %v", got)
+	}
+	g := e.do(t, "GET", "/admin/api/apis/pets", "", nil, nil)
+	if g.header.Get("ETag") != `"6"` || !strings.Contains(g.raw, `"timeout": "5s"`) || !strings.Contains(g.raw, `"toolName": "fetch_pet"`) {
+		t.Errorf("GET after settings (ETag %s): %s", g.header.Get("ETag"), g.raw)
+	}
+
+	vs := e.do(t, "GET", "/admin/api/apis/pets/versions", "", nil, nil)
+	wantStatus(t, "versions", vs, 200)
+	if n := len(vs.body["versions"].([]any)); n != 6 {
+		t.Errorf("%d versions, want 6", n)
+	}
+	d := e.do(t, "GET", "/admin/api/apis/pets/diff?from=1&to=4", "", nil, nil)
+	wantStatus(t, "diff", d, 200)
+	dd := d.body["diff"].(map[string]any)
+	if !slices.Equal(toStrings(dd["added"]), []string{"fetch_pet"}) || !slices.Equal(toStrings(dd["removed"]), []string{"createPet", "deletePet", "getPet"}) {
+		t.Errorf("diff 1..4 = %s", d.raw)
+	}
+
+	// Roll back to version 1: a new version 5 with the original tools.
+	a = e.jsonReq(t, "POST", "/admin/api/apis/pets/rollback", map[string]any{"version": 1}, map[string]string{"If-Match": `"6"`})
+	wantStatus(t, "rollback", a, 200)
+	if a.body["version"] != 7.0 {
+		t.Errorf("rollback = %s", a.raw)
+	}
+	if got := e.tools(t, "pets"); !slices.Equal(got, petTools) {
+		t.Errorf("after rollback, tools = %v", got)
+	}
+
+	// Delete: the endpoint disappears.
+	wantStatus(t, "stale delete", e.do(t, "DELETE", "/admin/api/apis/pets", "", nil, map[string]string{"If-Match": `"6"`}), 412)
+	wantStatus(t, "delete", e.do(t, "DELETE", "/admin/api/apis/pets", "", nil, map[string]string{"If-Match": `"7"`}), 204)
+	if r := modern(t, e.srv.URL+"/mcp/pets", "", "tools/list", nil); r.status != http.StatusNotFound {
+		t.Errorf("a deleted API is served: %d", r.status)
+	}
+}
+
+func toStrings(v any) []string {
+	var out []string
+	for _, s := range v.([]any) {
+		out = append(out, s.(string))
+	}
+	return out
+}
+
+// TestRegistryRestartAndReplica: a second gateway on the same database
+// serves what is stored at start, and follows changes made by the first.
+func TestRegistryRestartAndReplica(t *testing.T) {
+	e1 := newRegEnv(t, "", nil)
+	wantStatus(t, "upload", e1.upload(t, "POST", "/admin/api/apis", map[string]string{"name": "pets", "upstream": e1.upstream}, e1.spec, nil), 201)
+
+	e2 := newRegEnv(t, e1.dbPath, nil)
+	if got := e2.tools(t, "pets"); !slices.Equal(got, petTools) {
+		t.Fatalf("after a restart, tools = %v", got)
+	}
+	ctx, cancel := context.WithCancel(t.Context())
+	done := make(chan struct{})
+	go func() { defer close(done); e2.g.reg.follow(ctx, e2.g.regChanges) }()
+	t.Cleanup(func() { e2.g.stopFeed(); cancel(); <-done })
+
+	wantStatus(t, "disable", e1.jsonReq(t, "PATCH", "/admin/api/apis/pets/operations/deletePet", map[string]any{"enabled": false}, nil), 200)
+	start := time.Now()
+	for {
+		got := e2.tools(t, "pets")
+		if slices.Equal(got, []string{"createPet", "getPet", "listPets"}) {
+			t.Logf("the replica serves the change %v after it was made", time.Since(start))
+			break
+		}
+		if time.Since(start) > 10*time.Second {
+			t.Fatalf("the replica still serves %v", got)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
