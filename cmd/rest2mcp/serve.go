@@ -39,6 +39,7 @@ type serveFlags struct {
 	metrics                                         bool
 	metricsListen                                   string
 	logLevel, logFormat                             string
+	registry                                        registryFlags
 }
 
 func (f *serveFlags) register(fs *flag.FlagSet) {
@@ -56,6 +57,7 @@ func (f *serveFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&f.metricsListen, "metrics-listen", "", "separate address for /metrics, e.g. 127.0.0.1:9090 (implies --metrics)")
 	fs.StringVar(&f.logLevel, "log-level", "info", "debug, info, warn or error")
 	fs.StringVar(&f.logFormat, "log-format", "text", "text or json")
+	f.registry.register(fs)
 }
 
 func cmdServe(ctx context.Context, args []string, stderr io.Writer, lookupEnv func(string) (string, bool)) error {
@@ -88,9 +90,17 @@ func serve(ctx context.Context, cfg *config.Config, docs map[string]*openapi.Doc
 	if err := cfg.Validate(); err != nil {
 		return err
 	}
-	g, err := gateway.New(ctx, gateway.Options{Config: cfg, Logger: log, LookupEnv: lookupEnv, Version: version, Documents: docs})
+	reg, closeStore, err := registryOptions(ctx, cfg)
 	if err != nil {
 		return err
+	}
+	defer closeStore()
+	g, err := gateway.New(ctx, gateway.Options{Config: cfg, Logger: log, LookupEnv: lookupEnv, Version: version, Documents: docs, Registry: reg})
+	if err != nil {
+		return err
+	}
+	if reg != nil {
+		log.Info("registry", "ui", cfg.PublicURL+"/", "admin_api", cfg.PublicURL+"/admin/api/", "store", redactDSN(cfg.Store))
 	}
 	for _, a := range g.APIs() {
 		attrs := []any{"api", a.Name(), "endpoint", a.ResourceURL(), "tools", len(a.Tools())}
@@ -178,7 +188,14 @@ func (f *serveFlags) buildConfig(ctx context.Context, lookupEnv func(string) (st
 			docs = map[string]*openapi.Document{name: doc}
 		}
 	default:
-		return nil, nil, errors.New("give --config FILE or --spec PATH|URL (see rest2mcp serve -h)")
+		// Neither: the registry alone (see resolveStore).
+		cfg = &config.Config{}
+		if err := cfg.ApplyEnv(lookupEnv); err != nil {
+			return nil, nil, err
+		}
+	}
+	if err := f.registry.resolveStore(cfg, f.config == "" && f.spec == "", lookupEnv); err != nil {
+		return nil, nil, err
 	}
 	if f.listen != "" {
 		cfg.Listen = f.listen
