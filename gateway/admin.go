@@ -3,6 +3,7 @@ package gateway
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
 	"errors"
 	"fmt"
 	"io"
@@ -296,15 +297,49 @@ func (r *registry) build(ctx context.Context, rec *store.API) (*API, []store.Too
 	var names []store.ToolName
 	opts := a.buildOptions()
 	opts.Source = openapi.Source{Data: rec.Spec.Data, Name: sourceLabel(rec)}
+	opts.Document = compiledDoc(rec)
 	opts.EditTools = editTools(rec, &names)
 	snap, err := BuildAPI(ctx, c, opts)
 	if err != nil {
 		return nil, nil, err
 	}
+	if opts.Document == nil {
+		rec.Compiled = compiledForm(rec.Spec.Data, snap.doc)
+	}
 	a.snap.Store(snap)
 	a.stream = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { a.current(r.Context()).stream.ServeHTTP(w, r) })
 	a.handler = a.chain()
 	return a, names, nil
+}
+
+// The compiled form stored with a version is the SHA-256 of the spec it
+// was loaded from followed by [openapi.MarshalCompiled], so that a form
+// carried over to a version with another spec, or written by another
+// build, is never used.
+
+// compiledForm returns the compiled form of doc loaded from spec (nil
+// when it cannot be encoded: the spec is then loaded at each start).
+func compiledForm(spec []byte, doc *openapi.Document) []byte {
+	b, err := openapi.MarshalCompiled(doc)
+	if err != nil {
+		return nil
+	}
+	sum := sha256.Sum256(spec)
+	return append(sum[:], b...)
+}
+
+// compiledDoc returns the document of rec's compiled form, or nil when it
+// has none that fits its spec and this build.
+func compiledDoc(rec *store.API) *openapi.Document {
+	sum := sha256.Sum256(rec.Spec.Data)
+	if len(rec.Compiled) < len(sum) || !bytes.Equal(rec.Compiled[:len(sum)], sum[:]) {
+		return nil
+	}
+	doc, err := openapi.UnmarshalCompiled(rec.Compiled[len(sum):])
+	if err != nil {
+		return nil
+	}
+	return doc
 }
 
 func sourceLabel(rec *store.API) string {

@@ -414,6 +414,13 @@ func TestRegistryRestartAndReplica(t *testing.T) {
 	e1 := newRegEnv(t, "", nil)
 	wantStatus(t, "upload", e1.upload(t, "POST", "/admin/api/apis", map[string]string{"name": "pets", "upstream": e1.upstream}, e1.spec, nil), 201)
 
+	rec, err := e1.st.Get(t.Context(), "pets")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if compiledDoc(rec) == nil {
+		t.Error("the stored version has no usable compiled form")
+	}
 	e2 := newRegEnv(t, e1.dbPath, nil)
 	if got := e2.tools(t, "pets"); !slices.Equal(got, petTools) {
 		t.Fatalf("after a restart, tools = %v", got)

@@ -7,28 +7,14 @@ import (
 	"strings"
 )
 
-// OperationKey returns the key of the operation method path: the upper-case
-// method, a space, and the path template with parameter names dropped
-// ("GET /pets/{}"), so that renaming a path parameter keeps the key.
+// OperationKey returns the key of the operation method path: the
+// upper-case method, a space, and the path template as written
+// ("GET /pets/{petId}"). Parameter names are kept: real documents have
+// paths that differ only in them (/a/{id} and /a/{name}); an operation
+// whose parameter was renamed is still found by its operationId (see
+// [AssignToolNames]).
 func OperationKey(method, path string) string {
-	var b strings.Builder
-	b.WriteString(strings.ToUpper(method))
-	b.WriteByte(' ')
-	for {
-		i := strings.IndexByte(path, '{')
-		if i < 0 {
-			break
-		}
-		j := strings.IndexByte(path[i:], '}')
-		if j < 0 {
-			break
-		}
-		b.WriteString(path[:i+1])
-		b.WriteByte('}')
-		path = path[i+j+1:]
-	}
-	b.WriteString(path)
-	return b.String()
+	return strings.ToUpper(method) + " " + path
 }
 
 // SplitOperationKey splits an [OperationKey] into method and path.

@@ -11,9 +11,8 @@ import (
 func TestOperationKey(t *testing.T) {
 	for _, tc := range []struct{ method, path, want string }{
 		{"get", "/pets", "GET /pets"},
-		{"GET", "/pets/{petId}", "GET /pets/{}"},
-		{"delete", "/a/{x}/b/{y}.json", "DELETE /a/{}/b/{}.json"},
-		{"post", "/odd/{unclosed", "POST /odd/{unclosed"},
+		{"GET", "/pets/{petId}", "GET /pets/{petId}"},
+		{"delete", "/a/{x}/b/{y}.json", "DELETE /a/{x}/b/{y}.json"},
 	} {
 		if got := store.OperationKey(tc.method, tc.path); got != tc.want {
 			t.Errorf("OperationKey(%q, %q) = %q, want %q", tc.method, tc.path, got, tc.want)
@@ -32,9 +31,9 @@ func TestOperationKey(t *testing.T) {
 func TestAssignToolNames(t *testing.T) {
 	prev := []store.ToolName{
 		{Key: "GET /pets", OperationID: "listPets", Name: "listPets"},
-		{Key: "GET /pets/{}", OperationID: "getPet", Name: "getPet"},
+		{Key: "GET /pets/{id}", OperationID: "getPet", Name: "getPet"},
 		{Key: "POST /pets", OperationID: "createPet", Name: "add_pet", Pinned: true},
-		{Key: "DELETE /pets/{}", OperationID: "deletePet", Name: "deletePet"},
+		{Key: "DELETE /pets/{id}", OperationID: "deletePet", Name: "deletePet"},
 		{Key: "GET /old/stats", OperationID: "stats", Name: "stats"},
 	}
 	tests := []struct {
@@ -59,16 +58,16 @@ func TestAssignToolNames(t *testing.T) {
 			prev: prev,
 			ops: []store.NamedOperation{
 				{Key: "GET /pets", OperationID: "listPets", Generated: "listPets"},
-				{Key: "GET /pets/{}", OperationID: "getPet", Generated: "getPet"},
+				{Key: "GET /pets/{id}", OperationID: "getPet", Generated: "getPet"},
 				{Key: "POST /pets", OperationID: "createPet", Generated: "createPet"},
-				{Key: "DELETE /pets/{}", OperationID: "deletePet", Generated: "deletePet"},
+				{Key: "DELETE /pets/{id}", OperationID: "deletePet", Generated: "deletePet"},
 				{Key: "GET /old/stats", OperationID: "stats", Generated: "stats"},
 			},
 			want: []store.ToolName{
-				{Key: "DELETE /pets/{}", OperationID: "deletePet", Name: "deletePet"},
+				{Key: "DELETE /pets/{id}", OperationID: "deletePet", Name: "deletePet"},
 				{Key: "GET /old/stats", OperationID: "stats", Name: "stats"},
 				{Key: "GET /pets", OperationID: "listPets", Name: "listPets"},
-				{Key: "GET /pets/{}", OperationID: "getPet", Name: "getPet"},
+				{Key: "GET /pets/{id}", OperationID: "getPet", Name: "getPet"},
 				{Key: "POST /pets", OperationID: "createPet", Name: "add_pet", Pinned: true},
 			},
 		},
@@ -77,15 +76,15 @@ func TestAssignToolNames(t *testing.T) {
 			prev: prev,
 			ops: []store.NamedOperation{
 				{Key: "GET /pets", OperationID: "findPets", Generated: "findPets"},
-				{Key: "GET /pets/{}", OperationID: "showPetById", Generated: "showPetById"},
+				{Key: "GET /pets/{id}", OperationID: "showPetById", Generated: "showPetById"},
 				{Key: "GET /v2/stats", OperationID: "stats", Generated: "stats"},
-				{Key: "PUT /pets/{}", OperationID: "updatePet", Generated: "updatePet"},
+				{Key: "PUT /pets/{id}", OperationID: "updatePet", Generated: "updatePet"},
 			},
 			want: []store.ToolName{
 				{Key: "GET /pets", OperationID: "findPets", Name: "listPets"},
-				{Key: "GET /pets/{}", OperationID: "showPetById", Name: "getPet"},
+				{Key: "GET /pets/{id}", OperationID: "showPetById", Name: "getPet"},
 				{Key: "GET /v2/stats", OperationID: "stats", Name: "stats"},
-				{Key: "PUT /pets/{}", OperationID: "updatePet", Name: "updatePet"},
+				{Key: "PUT /pets/{id}", OperationID: "updatePet", Name: "updatePet"},
 			},
 		},
 		{
@@ -93,11 +92,11 @@ func TestAssignToolNames(t *testing.T) {
 			prev: prev,
 			ops: []store.NamedOperation{
 				{Key: "GET /pets", OperationID: "listPets", Generated: "listPets", Override: "getPet"},
-				{Key: "GET /pets/{}", OperationID: "getPet", Generated: "getPet"},
+				{Key: "GET /pets/{id}", OperationID: "getPet", Generated: "getPet"},
 			},
 			want: []store.ToolName{
 				{Key: "GET /pets", OperationID: "listPets", Name: "getPet", Pinned: true},
-				{Key: "GET /pets/{}", OperationID: "getPet", Name: "getPet_2"},
+				{Key: "GET /pets/{id}", OperationID: "getPet", Name: "getPet_2"},
 			},
 		},
 		{
@@ -119,6 +118,18 @@ func TestAssignToolNames(t *testing.T) {
 			prev: prev,
 			ops:  []store.NamedOperation{{Key: "POST /pets", OperationID: "createPet", Generated: "createPet"}},
 			want: []store.ToolName{{Key: "POST /pets", OperationID: "createPet", Name: "add_pet", Pinned: true}},
+		},
+		{
+			name: "a renamed path parameter keeps the name by operationId; paths differing only in parameter names are two operations",
+			prev: []store.ToolName{{Key: "GET /a/{id}", OperationID: "getA", Name: "getA"}},
+			ops: []store.NamedOperation{
+				{Key: "GET /a/{aId}", OperationID: "getA", Generated: "getA"},
+				{Key: "GET /a/{name}", OperationID: "getAByName", Generated: "getAByName"},
+			},
+			want: []store.ToolName{
+				{Key: "GET /a/{aId}", OperationID: "getA", Name: "getA"},
+				{Key: "GET /a/{name}", OperationID: "getAByName", Name: "getAByName"},
+			},
 		},
 		{
 			name: "no operations",

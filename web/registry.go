@@ -55,7 +55,7 @@ type APIDetail struct {
 
 // Operation is one operation of an API as the UI shows it.
 type Operation struct {
-	// Key is the store's operation key ("GET /pets/{}").
+	// Key is the store's operation key ("GET /pets/{petId}").
 	Key         string `json:"key"`
 	Method      string `json:"method"`
 	Path        string `json:"path"`

@@ -101,13 +101,13 @@ func NewAPI(name string) *store.API {
 		},
 		Policy: []byte("default: deny\nrules:\n  - name: read\n    match: {methods: [GET]}\n    scopes: [pets:read]\n"),
 		Operations: map[string]store.Operation{
-			"GET /pets/{}": {Enabled: &on, ToolName: "get_pet", Description: "Reads a pet.", Scopes: []string{"pets:read"}},
+			"GET /pets/{petId}": {Enabled: &on, ToolName: "get_pet", Description: "Reads a pet.", Scopes: []string{"pets:read"}},
 			"DELETE /pets": {Enabled: &off, Scopes: []string{}},
 		},
 		UpstreamAuth: json.RawMessage(`{"type":"clientCredentials","tokenURL":"https://as.example/token","clientID":"gw","clientSecret":{"fromEnv":"PETS_SECRET"}}`),
 		ToolNames: []store.ToolName{
 			{Key: "DELETE /pets", Name: "deletePets"},
-			{Key: "GET /pets/{}", OperationID: "getPet", Name: "get_pet", Pinned: true},
+			{Key: "GET /pets/{petId}", OperationID: "getPet", Name: "get_pet", Pinned: true},
 		},
 		Compiled: []byte{0, 1, 2, 3, 0xff, 0},
 	}
