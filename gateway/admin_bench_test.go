@@ -13,8 +13,8 @@ import (
 
 	"github.com/rest2mcp/rest2mcp/gateway/config"
 	"github.com/rest2mcp/rest2mcp/openapi"
-	"github.com/rest2mcp/rest2mcp/web"
 	"github.com/rest2mcp/rest2mcp/store/sqlite"
+	"github.com/rest2mcp/rest2mcp/web"
 )
 
 // sharedSpecs are real specs of ../shared/specs (when present) that load

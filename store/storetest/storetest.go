@@ -102,7 +102,7 @@ func NewAPI(name string) *store.API {
 		Policy: []byte("default: deny\nrules:\n  - name: read\n    match: {methods: [GET]}\n    scopes: [pets:read]\n"),
 		Operations: map[string]store.Operation{
 			"GET /pets/{petId}": {Enabled: &on, ToolName: "get_pet", Description: "Reads a pet.", Scopes: []string{"pets:read"}},
-			"DELETE /pets": {Enabled: &off, Scopes: []string{}},
+			"DELETE /pets":      {Enabled: &off, Scopes: []string{}},
 		},
 		UpstreamAuth: json.RawMessage(`{"type":"clientCredentials","tokenURL":"https://as.example/token","clientID":"gw","clientSecret":{"fromEnv":"PETS_SECRET"}}`),
 		ToolNames: []store.ToolName{
