@@ -794,7 +794,8 @@ func (g *Gateway) openRegistry(ctx context.Context, o RegistryOptions) error {
 	return nil
 }
 
-// mountRegistry mounts the UI at / and the admin API under /admin/api/.
+// mountRegistry mounts the UI at /, the admin API under /admin/api/ and
+// the MCP Registry read API under /v0.1/servers.
 func (g *Gateway) mountRegistry(e *echo.Echo) {
 	if g.reg == nil {
 		return
@@ -806,6 +807,9 @@ func (g *Gateway) mountRegistry(e *echo.Echo) {
 	}
 	admin := echo.WrapHandler(g.reg.adminHandler())
 	e.Any(adminPrefix+"/*", admin)
+	reg := echo.WrapHandler(g.reg.mcpRegistryHandler())
+	e.GET(mcpRegistryPrefix, reg)
+	e.GET(mcpRegistryPrefix+"/*", reg)
 	h := echo.WrapHandler(ui)
 	for _, p := range []string{"/", "/upload", "/apis/*", "/static/*"} {
 		e.Any(p, h)

@@ -444,3 +444,62 @@ func TestRegistryRestartAndReplica(t *testing.T) {
 		time.Sleep(20 * time.Millisecond)
 	}
 }
+
+func TestMCPRegistryReadAPI(t *testing.T) {
+	e := newRegEnv(t, "", nil)
+	wantStatus(t, "upload", e.upload(t, "POST", "/admin/api/apis", map[string]string{"name": "pets", "upstream": e.upstream}, e.spec, nil), 201)
+	a := e.do(t, "GET", "/v0.1/servers", "", nil, nil)
+	wantStatus(t, "list", a, 200)
+	var list struct {
+		Servers []mcpServer `json:"servers"`
+		Meta    struct {
+			Count      int    `json:"count"`
+			NextCursor string `json:"nextCursor"`
+		} `json:"metadata"`
+	}
+	if err := json.Unmarshal([]byte(a.raw), &list); err != nil {
+		t.Fatal(err)
+	}
+	if list.Meta.Count != 2 || len(list.Servers) != 2 || list.Meta.NextCursor != "" {
+		t.Fatalf("list = %s", a.raw)
+	}
+	pets := list.Servers[1].Server
+	if pets.Name != "127.0.0.1/pets" || pets.Version != "1" || len(pets.Remotes) != 1 ||
+		pets.Remotes[0] != (remoteDetail{Type: "streamable-http", URL: e.srv.URL + "/mcp/pets"}) ||
+		!strings.Contains(pets.Description, "4 tools") || len(pets.Description) > 100 || pets.Schema == "" {
+		t.Errorf("pets server = %+v", pets)
+	}
+	if list.Servers[0].Server.Name != "127.0.0.1/configured" {
+		t.Errorf("first server = %+v", list.Servers[0].Server)
+	}
+	// Pagination.
+	a = e.do(t, "GET", "/v0.1/servers?limit=1", "", nil, nil)
+	json.Unmarshal([]byte(a.raw), &list)
+	if len(list.Servers) != 1 || list.Meta.NextCursor == "" {
+		t.Fatalf("page 1 = %s", a.raw)
+	}
+	a = e.do(t, "GET", "/v0.1/servers?limit=1&cursor="+list.Meta.NextCursor, "", nil, nil)
+	list.Meta.NextCursor = ""
+	json.Unmarshal([]byte(a.raw), &list)
+	if len(list.Servers) != 1 || list.Servers[0].Server.Name != "127.0.0.1/pets" || list.Meta.NextCursor != "" {
+		t.Errorf("page 2 = %s", a.raw)
+	}
+	if a = e.do(t, "GET", "/v0.1/servers?search=pet", "", nil, nil); !strings.Contains(a.raw, `"count": 1`) {
+		t.Errorf("search = %s", a.raw)
+	}
+	// One server by its URL-encoded name.
+	a = e.do(t, "GET", "/v0.1/servers/127.0.0.1%2Fpets/versions/latest", "", nil, nil)
+	wantStatus(t, "latest", a, 200)
+	if !strings.Contains(a.raw, `"isLatest": true`) || !strings.Contains(a.raw, `"updatedAt"`) {
+		t.Errorf("latest = %s", a.raw)
+	}
+	wantStatus(t, "exact version", e.do(t, "GET", "/v0.1/servers/127.0.0.1%2Fpets/versions/1", "", nil, nil), 200)
+	wantStatus(t, "versions", e.do(t, "GET", "/v0.1/servers/127.0.0.1%2Fpets/versions", "", nil, nil), 200)
+	wantStatus(t, "unknown version", e.do(t, "GET", "/v0.1/servers/127.0.0.1%2Fpets/versions/9", "", nil, nil), 404)
+	a = e.do(t, "GET", "/v0.1/servers/127.0.0.1%2Fnope/versions/latest", "", nil, nil)
+	wantStatus(t, "unknown server", a, 404)
+	if !strings.Contains(a.raw, "Server not found") {
+		t.Errorf("404 body = %s", a.raw)
+	}
+	wantStatus(t, "bad limit", e.do(t, "GET", "/v0.1/servers?limit=0", "", nil, nil), 400)
+}
