@@ -626,8 +626,9 @@ func (r *registry) detail(a *API, rec *store.API) *web.APIDetail {
 		o := web.Operation{Key: key, Method: op.Method, Path: op.Path, OperationID: op.ID, Description: op.Summary}
 		if t := byOp[op]; t != nil {
 			o.Enabled, o.ToolName = true, t.Name
-			o.Scopes = t.Scopes
-			o.ScopesFrom = "spec security"
+			if o.Scopes = t.Scopes; len(o.Scopes) > 0 {
+				o.ScopesFrom = "spec security"
+			}
 			if snap.policy != nil {
 				o.Scopes, o.ScopesFrom = nil, "policy"
 				if reqs := snap.policy.Requirements(t.Name); len(reqs) > 0 {

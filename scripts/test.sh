@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs every test of the project on a fresh machine: installs the Node
 # packages the end-to-end tests drive (oidc-provider, the MCP TypeScript SDK,
-# the MCP conformance suite, Node 22 for it), starts PostgreSQL when it is
+# the MCP conformance suite, Node 22 for it, playwright-core) and Debian's
+# Chromium for the browser test, starts PostgreSQL when it is
 # installed but not running, then vets and tests the Go code
 # twice: with the race detector (-short: heavy corpus tests skipped) and in
 # full without it.
@@ -15,6 +16,11 @@ fi
 if ! command -v npm >/dev/null; then
   echo "test.sh: Node.js and npm are required for the end-to-end tests; installing from Debian" >&2
   apt-get update -qq && apt-get install -y -qq nodejs npm >/dev/null
+fi
+
+if [ ! -x /usr/bin/chromium ]; then
+  echo "== Chromium (the registry UI's browser test drives Debian's chromium with playwright-core)"
+  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
 fi
 
 echo "== npm ci (e2e/testdata)"
