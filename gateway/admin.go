@@ -473,8 +473,14 @@ func (r *registry) Upload(ctx context.Context, req web.UploadRequest) (*web.Uplo
 		return nil, err
 	}
 	r.swap(stored, a)
+	r.auditChange(ctx, "upload", stored.Name, stored.Version)
 	res.Version = stored.Version
 	return res, nil
+}
+
+// auditChange records an admin change in the audit log.
+func (r *registry) auditChange(ctx context.Context, action, name string, version int64) {
+	r.g.audit.InfoContext(ctx, "registry change", "action", action, "api", name, "version", version)
 }
 
 func (r *registry) result(rec *store.API, a *API) *web.UploadResult {
@@ -520,6 +526,7 @@ func (r *registry) change(ctx context.Context, name string, ifVersion int64, mes
 		return nil, nil, nil, err
 	}
 	r.swap(stored, a)
+	r.auditChange(ctx, message, name, stored.Version)
 	return head, a, stored, nil
 }
 

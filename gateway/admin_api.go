@@ -132,7 +132,6 @@ func (r *registry) apiCreate(w http.ResponseWriter, req *http.Request) {
 		writeJSON(w, http.StatusOK, ans)
 		return
 	}
-	r.log.InfoContext(req.Context(), "admin: API created", "api", res.Name, "version", res.Version, "tools", res.Tools)
 	w.Header().Set("Location", adminPrefix+"/apis/"+res.Name)
 	w.Header().Set("ETag", etag(res.Version))
 	writeJSON(w, http.StatusCreated, ans)
@@ -262,13 +261,13 @@ func (r *registry) apiDelete(w http.ResponseWriter, req *http.Request) {
 	err := r.st.Delete(req.Context(), name, ifv)
 	if err == nil {
 		r.remove(name)
+		r.auditChange(req.Context(), "delete", name, 0)
 	}
 	r.writeMu.Unlock()
 	if err != nil {
 		r.fail(w, req, err)
 		return
 	}
-	r.log.InfoContext(req.Context(), "admin: API deleted", "api", name)
 	w.WriteHeader(http.StatusNoContent)
 }
 
@@ -300,7 +299,6 @@ func (r *registry) apiPutSpec(w http.ResponseWriter, req *http.Request) {
 		r.fail(w, req, err)
 		return
 	}
-	r.log.InfoContext(req.Context(), "admin: new spec version", "api", name, "version", stored.Version)
 	w.Header().Set("ETag", etag(stored.Version))
 	snap := a.Snapshot()
 	writeJSON(w, http.StatusOK, map[string]any{
@@ -386,7 +384,6 @@ func (r *registry) apiRollback(w http.ResponseWriter, req *http.Request) {
 		r.fail(w, req, err)
 		return
 	}
-	r.log.InfoContext(req.Context(), "admin: rollback", "api", name, "to", body.Version, "version", stored.Version)
 	w.Header().Set("ETag", etag(stored.Version))
 	writeJSON(w, http.StatusOK, map[string]any{"version": stored.Version, "tools": len(a.Snapshot().list)})
 }
@@ -480,7 +477,6 @@ func (r *registry) apiPatchOperation(w http.ResponseWriter, req *http.Request) {
 		r.fail(w, req, err)
 		return
 	}
-	r.log.InfoContext(req.Context(), "admin: operation changed", "api", d.Name, "operation", o.Key, "version", d.Version)
 	w.Header().Set("ETag", etag(d.Version))
 	for _, op := range d.Operations {
 		if op.Key == o.Key {

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"io"
+	"log/slog"
 	"mime/multipart"
 	"net/http"
 	"net/http/httptest"
@@ -12,6 +13,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -30,6 +32,25 @@ type regEnv struct {
 	dbPath   string
 	upstream string
 	spec     []byte
+	audit    *lockedBuffer
+}
+
+// lockedBuffer collects the audit log.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
 }
 
 func newRegEnv(t *testing.T, dbPath string, opts *RegistryOptions) *regEnv {
@@ -60,7 +81,8 @@ func newRegEnv(t *testing.T, dbPath string, opts *RegistryOptions) *regEnv {
 		o = *opts
 		o.Store = st
 	}
-	g, err := New(t.Context(), Options{Config: cfg, Registry: &o})
+	audit := &lockedBuffer{}
+	g, err := New(t.Context(), Options{Config: cfg, Registry: &o, AuditLogger: slog.New(slog.NewTextHandler(audit, nil))})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -71,7 +93,7 @@ func newRegEnv(t *testing.T, dbPath string, opts *RegistryOptions) *regEnv {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &regEnv{g: g, srv: gwSrv, st: st, dbPath: dbPath, upstream: up.URL + "/v1", spec: spec}
+	return &regEnv{g: g, srv: gwSrv, st: st, dbPath: dbPath, upstream: up.URL + "/v1", spec: spec, audit: audit}
 }
 
 type answer struct {
@@ -397,6 +419,15 @@ func TestAdminVersionsAndStableNames(t *testing.T) {
 	wantStatus(t, "delete", e.do(t, "DELETE", "/admin/api/apis/pets", "", nil, map[string]string{"If-Match": `"7"`}), 204)
 	if r := modern(t, e.srv.URL+"/mcp/pets", "", "tools/list", nil); r.status != http.StatusNotFound {
 		t.Errorf("a deleted API is served: %d", r.status)
+	}
+	// Every change is in the audit log.
+	for _, want := range []string{
+		"action=upload api=pets version=1", `action="edit GET /pets/{petId}" api=pets version=2`, `action="new spec" api=pets version=4`,
+		"action=settings api=pets version=6", `action="rollback to 1" api=pets version=7`, "action=delete api=pets",
+	} {
+		if !strings.Contains(e.audit.String(), want) {
+			t.Errorf("the audit log lacks %q:\n%s", want, e.audit)
+		}
 	}
 }
 

@@ -281,11 +281,14 @@ func cmdDemo(ctx context.Context, args []string, stderr io.Writer, lookupEnv fun
 	cfg := &config.Config{
 		Listen: f.listen,
 		APIs:   []config.API{{Name: "petstore", Spec: spec, Upstream: "http://" + ln.Addr().String() + "/v1"}},
+		// A throwaway registry: the UI shows the Petstore and takes uploads.
+		Store: filepath.Join(dir, "registry.db"),
 	}
 	cfg.ApplyDefaults()
 	banner := func(net.Addr) {
 		u := cfg.ResourceURL("petstore")
 		fmt.Fprintf(stderr, "\nrest2mcp demo: Petstore tools at %s (demo upstream on %s)\n", u, ln.Addr())
+		fmt.Fprintf(stderr, "  web UI:          %s/ (upload an OpenAPI file, see and tune its tools, connect VS Code)\n", cfg.PublicURL)
 		fmt.Fprintf(stderr, "  list the tools:  curl -s %s -H 'Content-Type: application/json' -H 'Accept: application/json, text/event-stream' \\\n", u)
 		fmt.Fprintf(stderr, "                     -H 'Mcp-Protocol-Version: 2025-11-25' -d '{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"tools/list\"}'\n")
 		fmt.Fprintf(stderr, "  call one:        ... -d '{\"jsonrpc\":\"2.0\",\"id\":2,\"method\":\"tools/call\",\"params\":{\"name\":\"getPet\",\"arguments\":{\"petId\":1}}}'\n")
