@@ -1,6 +1,7 @@
 package gateway
 
 import (
+	_ "embed"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -9,6 +10,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"sigs.k8s.io/yaml"
 
 	"github.com/rest2mcp/rest2mcp/policies"
 	"github.com/rest2mcp/rest2mcp/store"
@@ -23,21 +26,53 @@ import (
 
 const adminPrefix = "/admin/api"
 
+// adminOpenAPI describes the admin API (served as JSON at
+// /admin/api/openapi.json).
+//
+//go:embed admin_openapi.yaml
+var adminOpenAPI []byte
+
+func serveAdminOpenAPI(w http.ResponseWriter, _ *http.Request) {
+	b, err := yaml.YAMLToJSON(adminOpenAPI)
+	if err != nil { // the embedded document is tested
+		http.Error(w, "internal error", http.StatusInternalServerError)
+		return
+	}
+	w.Header().Set("Content-Type", "application/json")
+	_, _ = w.Write(b)
+}
+
+// adminRoute is one route of the admin API (path below adminPrefix).
+type adminRoute struct {
+	method, path string
+	h            http.HandlerFunc
+}
+
+// adminRoutes lists the admin API; admin_openapi.yaml describes each.
+func (r *registry) adminRoutes() []adminRoute {
+	return []adminRoute{
+		{"GET", "/apis", r.apiList},
+		{"POST", "/apis", r.apiCreate},
+		{"GET", "/apis/{name}", r.apiGet},
+		{"PATCH", "/apis/{name}", r.apiPatch},
+		{"DELETE", "/apis/{name}", r.apiDelete},
+		{"PUT", "/apis/{name}/spec", r.apiPutSpec},
+		{"GET", "/apis/{name}/versions", r.apiVersions},
+		{"GET", "/apis/{name}/diff", r.apiDiff},
+		{"POST", "/apis/{name}/rollback", r.apiRollback},
+		{"GET", "/apis/{name}/policy", r.apiGetPolicy},
+		{"PUT", "/apis/{name}/policy", r.apiPutPolicy},
+		{"GET", "/apis/{name}/operations/{operationId}", r.apiGetOperation},
+		{"PATCH", "/apis/{name}/operations/{operationId}", r.apiPatchOperation},
+	}
+}
+
 func (r *registry) adminHandler() http.Handler {
 	m := http.NewServeMux()
-	m.HandleFunc("GET /apis", r.apiList)
-	m.HandleFunc("POST /apis", r.apiCreate)
-	m.HandleFunc("GET /apis/{name}", r.apiGet)
-	m.HandleFunc("PATCH /apis/{name}", r.apiPatch)
-	m.HandleFunc("DELETE /apis/{name}", r.apiDelete)
-	m.HandleFunc("PUT /apis/{name}/spec", r.apiPutSpec)
-	m.HandleFunc("GET /apis/{name}/versions", r.apiVersions)
-	m.HandleFunc("GET /apis/{name}/diff", r.apiDiff)
-	m.HandleFunc("POST /apis/{name}/rollback", r.apiRollback)
-	m.HandleFunc("GET /apis/{name}/policy", r.apiGetPolicy)
-	m.HandleFunc("PUT /apis/{name}/policy", r.apiPutPolicy)
-	m.HandleFunc("GET /apis/{name}/operations/{operationId}", r.apiGetOperation)
-	m.HandleFunc("PATCH /apis/{name}/operations/{operationId}", r.apiPatchOperation)
+	m.HandleFunc("GET /openapi.json", serveAdminOpenAPI)
+	for _, rt := range r.adminRoutes() {
+		m.HandleFunc(rt.method+" "+rt.path, rt.h)
+	}
 	cop := http.NewCrossOriginProtection()
 	return http.StripPrefix(adminPrefix, http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
 		w.Header().Set("X-Content-Type-Options", "nosniff")

@@ -19,6 +19,7 @@ import (
 
 	"github.com/rest2mcp/rest2mcp/gateway/config"
 	"github.com/rest2mcp/rest2mcp/internal/demoapi"
+	"github.com/rest2mcp/rest2mcp/openapi"
 	"github.com/rest2mcp/rest2mcp/store"
 	"github.com/rest2mcp/rest2mcp/store/sqlite"
 )
@@ -533,4 +534,36 @@ func TestMCPRegistryReadAPI(t *testing.T) {
 		t.Errorf("404 body = %s", a.raw)
 	}
 	wantStatus(t, "bad limit", e.do(t, "GET", "/v0.1/servers?limit=0", "", nil, nil), 400)
+}
+
+// TestAdminOpenAPI: the admin API's own OpenAPI document is served, loads
+// cleanly with the gateway's loader, and describes every route.
+func TestAdminOpenAPI(t *testing.T) {
+	e := newRegEnv(t, "", nil)
+	a := e.do(t, "GET", "/admin/api/openapi.json", "", nil, nil)
+	wantStatus(t, "openapi.json", a, 200)
+	if a.header.Get("Content-Type") != "application/json" {
+		t.Errorf("Content-Type %q", a.header.Get("Content-Type"))
+	}
+	doc, err := openapi.Load(t.Context(), openapi.Source{Data: []byte(a.raw), Name: "openapi.json"}, &openapi.LoadOptions{Validate: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, d := range doc.Diagnostics {
+		if d.Severity == openapi.SeverityError {
+			t.Errorf("diagnostic: %v", d)
+		}
+	}
+	have := map[string]bool{}
+	for _, op := range doc.Operations {
+		have[op.Method+" "+op.Path] = true
+	}
+	for _, rt := range e.g.reg.adminRoutes() {
+		if !have[rt.method+" "+rt.path] {
+			t.Errorf("the admin OpenAPI document lacks %s %s", rt.method, rt.path)
+		}
+	}
+	if len(have) != len(e.g.reg.adminRoutes()) {
+		t.Errorf("the document has %d operations, the admin API %d routes", len(have), len(e.g.reg.adminRoutes()))
+	}
 }
