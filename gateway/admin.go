@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"maps"
 	"net/http"
 	"regexp"
 	"slices"
@@ -19,10 +20,12 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/rest2mcp/rest2mcp/authbridge"
 	"github.com/rest2mcp/rest2mcp/gateway/config"
 	"github.com/rest2mcp/rest2mcp/internal/ssrf"
 	"github.com/rest2mcp/rest2mcp/mcpgen"
 	"github.com/rest2mcp/rest2mcp/openapi"
+	"github.com/rest2mcp/rest2mcp/policies"
 	"github.com/rest2mcp/rest2mcp/store"
 	"github.com/rest2mcp/rest2mcp/web"
 )
@@ -34,8 +37,9 @@ import (
 // build changes nothing. Changes committed by other replicas arrive on the
 // store's change feed and are rebuilt and swapped the same way.
 //
-// Stored APIs are served without authorization (their records have no
-// auth section yet), so the registry runs only on a loopback listener.
+// Stored APIs share one auth section ([RegistryOptions.Auth]); without it
+// they are served without authorization. The UI and admin API have no
+// sign-in yet, so the registry runs only on a loopback listener.
 
 // RegistryOptions configure the registry of a [Gateway].
 type RegistryOptions struct {
@@ -48,6 +52,10 @@ type RegistryOptions struct {
 	// MaxSpecBytes bounds an uploaded or fetched spec; zero means the
 	// loader's limit ([openapi.DefaultMaxBytes]).
 	MaxSpecBytes int64
+	// Auth protects every stored API (OAuth 2.1 resource server, like an
+	// API's auth section): its policy and the scopes set per operation are
+	// then enforced. Nil serves stored APIs without authorization.
+	Auth *authbridge.Config
 }
 
 // registry is the gateway's registry service; it implements web.Registry
@@ -58,6 +66,7 @@ type registry struct {
 	log        *slog.Logger
 	specClient *http.Client
 	maxSpec    int64
+	auth       *authbridge.Config
 
 	// writeMu serialises this process's builds-and-writes, so that two
 	// admin requests do not build the same API twice; other replicas are
@@ -81,7 +90,7 @@ var _ web.Registry = (*registry)(nil)
 func newRegistry(g *Gateway, o RegistryOptions) *registry {
 	r := &registry{
 		g: g, st: o.Store, log: g.log.With("component", "registry"),
-		specClient: o.SpecClient, maxSpec: o.MaxSpecBytes,
+		specClient: o.SpecClient, maxSpec: o.MaxSpecBytes, auth: o.Auth,
 		served: map[string]*storedAPI{}, failed: map[string]string{},
 	}
 	if r.specClient == nil {
@@ -97,6 +106,19 @@ func newRegistry(g *Gateway, o RegistryOptions) *registry {
 		r.maxSpec = openapi.DefaultMaxBytes
 	}
 	return r
+}
+
+// byPRMPath returns the served stored API whose protected resource
+// metadata is at path.
+func (r *registry) byPRMPath(path string) *API {
+	r.mu.RLock()
+	defer r.mu.RUnlock()
+	for _, s := range r.served {
+		if authbridge.PRMPath(s.api.resource) == path {
+			return s.api
+		}
+	}
+	return nil
 }
 
 // lookup returns the served stored API named name.
@@ -211,7 +233,9 @@ func (r *registry) follow(ctx context.Context, changes <-chan store.Change) {
 
 // apiConfig is the configuration of a stored API for the builder. The
 // tool prefix is applied by the registry after naming (see editTools).
-func apiConfig(rec *store.API) config.API {
+// With auth, the stored policy applies, after one rule per operation whose
+// scopes the admin set (allow rules are checked in order: these win).
+func apiConfig(rec *store.API, auth *authbridge.Config) (config.API, error) {
 	s := rec.Settings
 	c := config.API{
 		Name:             rec.Name,
@@ -230,7 +254,32 @@ func apiConfig(rec *store.API) config.API {
 	if s.Exclude != nil {
 		c.Exclude = &mcpgen.Selector{OperationIDs: s.Exclude.OperationIDs, Tags: s.Exclude.Tags, Methods: s.Exclude.Methods, Paths: s.Exclude.Paths}
 	}
-	return c
+	if auth == nil {
+		return c, nil
+	}
+	a := *auth
+	c.Auth = &a
+	pc := &policies.Config{}
+	if len(bytes.TrimSpace(rec.Policy)) > 0 {
+		p, err := policies.Parse(rec.Policy)
+		if err != nil {
+			return c, fmt.Errorf("policy: %w", err)
+		}
+		pc = p
+	}
+	var rules []policies.Rule
+	keys := slices.Sorted(maps.Keys(rec.Operations))
+	for _, k := range keys {
+		o := rec.Operations[k]
+		if o.Scopes == nil {
+			continue
+		}
+		m, p, _ := store.SplitOperationKey(k)
+		rules = append(rules, policies.Rule{Name: "set in the registry for " + k, Match: policies.Match{Methods: []string{m}, Paths: []string{p}}, AllOf: o.Scopes})
+	}
+	pc.Rules = append(rules, pc.Rules...)
+	c.Policy = pc
+	return c, nil
 }
 
 // toolNameRE is the MCP tool-name rule the generator follows.
@@ -285,14 +334,17 @@ func editTools(rec *store.API, names *[]store.ToolName) func([]*mcpgen.Tool) ([]
 // mapping the build assigned. It changes nothing that is served.
 func (r *registry) build(ctx context.Context, rec *store.API) (*API, []store.ToolName, error) {
 	g := r.g
-	c := apiConfig(rec)
+	c, err := apiConfig(rec, r.auth)
+	if err != nil {
+		return nil, nil, &web.SpecError{Err: err, Diagnostics: []web.Diagnostic{{Severity: "error", Code: "policy", Message: err.Error()}}}
+	}
 	a := &API{
 		name:     rec.Name,
 		resource: g.cfg.ResourceURL(rec.Name),
 		cfg:      c,
 		gw:       g,
 		log:      g.log.With("api", rec.Name),
-		metrics:  g.metrics.forAPI(rec.Name, false),
+		metrics:  g.metrics.forAPI(rec.Name, c.Auth != nil),
 	}
 	var names []store.ToolName
 	opts := a.buildOptions()
@@ -307,6 +359,19 @@ func (r *registry) build(ctx context.Context, rec *store.API) (*API, []store.Too
 		rec.Compiled = compiledForm(rec.Spec.Data, snap.doc)
 	}
 	a.snap.Store(snap)
+	if c.Auth != nil {
+		v, err := authbridge.NewVerifier(ctx, authbridge.VerifierOptions{
+			Resource: a.resource, Config: *c.Auth, HTTPClient: g.outboundClient, Logger: g.log, LookupEnv: g.lookupEnv,
+		})
+		if err != nil {
+			return nil, nil, fmt.Errorf("auth: %w", err)
+		}
+		a.verifier = v
+		if c.Auth.RateLimit != nil {
+			a.limiter = authbridge.NewRateLimiter(*c.Auth.RateLimit, &authbridge.RateLimiterOptions{Logger: a.log})
+		}
+		a.prm = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { a.snap.Load().prm.ServeHTTP(w, r) })
+	}
 	a.stream = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { a.current(r.Context()).stream.ServeHTTP(w, r) })
 	a.handler = a.chain()
 	return a, names, nil
@@ -353,7 +418,8 @@ func sourceLabel(rec *store.API) string {
 // [web.SpecError] with the diagnostics (422), or the store error the
 // overrides broke (400).
 func specError(err error) error {
-	if errors.Is(err, store.ErrInvalid) {
+	var already *web.SpecError
+	if errors.Is(err, store.ErrInvalid) || errors.As(err, &already) {
 		return err
 	}
 	se := &web.SpecError{Err: err}
@@ -815,6 +881,15 @@ func (g *Gateway) mountRegistry(e *echo.Echo) {
 	}
 	admin := echo.WrapHandler(g.reg.adminHandler())
 	e.Any(adminPrefix+"/*", admin)
+	// Protected resource metadata of stored APIs (the configured ones have
+	// static routes, which echo prefers).
+	e.Any(authbridge.WellKnownPRMPath+"/*", func(c echo.Context) error {
+		if a := g.reg.byPRMPath(c.Request().URL.EscapedPath()); a != nil && a.prm != nil {
+			a.prm.ServeHTTP(c.Response(), c.Request())
+			return nil
+		}
+		return echo.NewHTTPError(http.StatusNotFound, "no protected resource here")
+	})
 	reg := echo.WrapHandler(g.reg.mcpRegistryHandler())
 	e.GET(mcpRegistryPrefix, reg)
 	e.GET(mcpRegistryPrefix+"/*", reg)

@@ -17,8 +17,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/rest2mcp/rest2mcp/authbridge"
 	"github.com/rest2mcp/rest2mcp/gateway/config"
 	"github.com/rest2mcp/rest2mcp/internal/demoapi"
+	"github.com/rest2mcp/rest2mcp/internal/oidctest"
 	"github.com/rest2mcp/rest2mcp/openapi"
 	"github.com/rest2mcp/rest2mcp/store"
 	"github.com/rest2mcp/rest2mcp/store/sqlite"
@@ -565,5 +567,47 @@ func TestAdminOpenAPI(t *testing.T) {
 	}
 	if len(have) != len(e.g.reg.adminRoutes()) {
 		t.Errorf("the document has %d operations, the admin API %d routes", len(have), len(e.g.reg.adminRoutes()))
+	}
+}
+
+// TestRegistryAuth: with an auth section for stored APIs, the scopes set
+// on an operation in the registry are enforced (403 step-up challenge),
+// the spec's own scopes still apply elsewhere, and PRM is served.
+func TestRegistryAuth(t *testing.T) {
+	as := oidctest.New(t, nil)
+	e := newRegEnv(t, "", &RegistryOptions{Auth: &authbridge.Config{Issuers: []authbridge.IssuerConfig{{Issuer: as.Issuer(), RequireTyp: true}}}})
+	wantStatus(t, "upload", e.upload(t, "POST", "/admin/api/apis", map[string]string{"name": "pets", "upstream": e.upstream}, e.spec, nil), 201)
+	wantStatus(t, "require a scope", e.jsonReq(t, "PATCH", "/admin/api/apis/pets/operations/listPets", map[string]any{"scopes": []string{"pets:admin"}}, nil), 200)
+
+	url := e.srv.URL + "/mcp/pets"
+	read := as.Mint(t, as.AccessClaims(url, "pets:read"))
+	if r := modern(t, url, "", "tools/list", nil); r.status != http.StatusUnauthorized ||
+		!strings.Contains(r.header.Get("WWW-Authenticate"), `resource_metadata="`+e.srv.URL+`/.well-known/oauth-protected-resource/mcp/pets"`) {
+		t.Errorf("no token: %d %q", r.status, r.header.Get("WWW-Authenticate"))
+	}
+	prm := e.do(t, "GET", "/.well-known/oauth-protected-resource/mcp/pets", "", nil, nil)
+	if prm.status != 200 || prm.body["resource"] != url {
+		t.Errorf("PRM: %d %s", prm.status, prm.raw)
+	}
+	r := modern(t, url, read, "tools/call", map[string]any{"name": "listPets", "arguments": map[string]any{}})
+	if ch := r.header.Get("WWW-Authenticate"); r.status != http.StatusForbidden || !strings.Contains(ch, `error="insufficient_scope"`) || !strings.Contains(ch, "pets:admin") {
+		t.Errorf("listPets with pets:read: %d %q", r.status, ch)
+	}
+	r = modern(t, url, read, "tools/call", map[string]any{"name": "getPet", "arguments": map[string]any{"petId": 1}})
+	if r.status != http.StatusOK {
+		t.Errorf("getPet with pets:read: %d %s", r.status, r.raw)
+	}
+	admin := as.Mint(t, as.AccessClaims(url, "pets:read", "pets:admin"))
+	if r := modern(t, url, admin, "tools/call", map[string]any{"name": "listPets", "arguments": map[string]any{}}); r.status != http.StatusOK {
+		t.Errorf("listPets with pets:admin: %d %s", r.status, r.raw)
+	}
+	op := e.do(t, "GET", "/admin/api/apis/pets/operations/listPets", "", nil, nil)
+	if !strings.Contains(op.raw, `"pets:admin"`) || !strings.Contains(op.raw, `"scopesFrom": "set here"`) || strings.Contains(op.raw, "not enforced") {
+		t.Errorf("operation: %s", op.raw)
+	}
+	// A policy that does not parse is refused and changes nothing.
+	wantStatus(t, "bad policy", e.do(t, "PUT", "/admin/api/apis/pets/policy", "application/yaml", strings.NewReader("default: sometimes\n"), nil), 422)
+	if r := modern(t, url, admin, "tools/call", map[string]any{"name": "listPets", "arguments": map[string]any{}}); r.status != http.StatusOK {
+		t.Errorf("after a refused policy, listPets: %d", r.status)
 	}
 }

@@ -10,6 +10,7 @@ import (
 	"runtime"
 	"strings"
 
+	"github.com/rest2mcp/rest2mcp/authbridge"
 	"github.com/rest2mcp/rest2mcp/gateway"
 	"github.com/rest2mcp/rest2mcp/gateway/config"
 	"github.com/rest2mcp/rest2mcp/store"
@@ -117,11 +118,19 @@ func redactDSN(s string) string {
 }
 
 // registryOptions opens the store of cfg and returns the gateway's
-// registry options (nil without a store) and the store's closer.
-func registryOptions(ctx context.Context, cfg *config.Config) (*gateway.RegistryOptions, func(), error) {
+// registry options (nil without a store) and the store's closer. The
+// --issuer and --audience flags protect the stored APIs.
+func registryOptions(ctx context.Context, cfg *config.Config, f serveFlags) (*gateway.RegistryOptions, func(), error) {
 	st, err := openStore(ctx, cfg)
 	if err != nil || st == nil {
 		return nil, func() {}, err
 	}
-	return &gateway.RegistryOptions{Store: st}, func() { st.Close() }, nil
+	o := &gateway.RegistryOptions{Store: st}
+	if len(f.issuers) > 0 {
+		o.Auth = &authbridge.Config{}
+		for _, iss := range f.issuers {
+			o.Auth.Issuers = append(o.Auth.Issuers, authbridge.IssuerConfig{Issuer: iss, Audiences: f.audiences})
+		}
+	}
+	return o, func() { st.Close() }, nil
 }
