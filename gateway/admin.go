@@ -596,6 +596,75 @@ func (r *registry) change(ctx context.Context, name string, ifVersion int64, mes
 	return head, a, stored, nil
 }
 
+// rollback writes a new version of the API copying version to, builds
+// and serves it.
+func (r *registry) rollback(ctx context.Context, name string, to, ifVersion int64) (*API, *store.API, error) {
+	old, err := r.st.GetVersion(ctx, name, to)
+	if err != nil {
+		return nil, nil, err
+	}
+	_, a, stored, err := r.change(ctx, name, ifVersion, "rollback to "+strconv.FormatInt(to, 10), func(rec *store.API) error {
+		o := old.Clone()
+		o.Name, o.Version, o.CreatedAt = rec.Name, rec.Version, rec.CreatedAt
+		*rec = *o
+		return nil
+	})
+	return a, stored, err
+}
+
+// Rollback rolls the API back to version to (see [web.Registry]).
+func (r *registry) Rollback(ctx context.Context, name string, to, ifVersion int64) error {
+	_, _, err := r.rollback(ctx, name, to, ifVersion)
+	return err
+}
+
+// maxVersionsShown bounds the versions the UI lists (each is read with
+// its tool names).
+const maxVersionsShown = 20
+
+// Versions lists the API's latest versions, newest first, each with the
+// tools it added and removed (see [web.Registry]).
+func (r *registry) Versions(ctx context.Context, name string) ([]web.Version, error) {
+	if _, clash := r.g.apis[name]; clash {
+		return nil, fmt.Errorf("API %q is defined in the configuration file and has no versions: %w", name, store.ErrReadOnly)
+	}
+	vs, err := r.st.Versions(ctx, name)
+	if err != nil {
+		return nil, err
+	}
+	first := max(0, len(vs)-maxVersionsShown-1) // one more, to diff the oldest shown
+	var prev *store.API
+	var out []web.Version
+	for _, vi := range vs[first:] {
+		rec, err := r.st.GetVersion(ctx, name, vi.Version)
+		if err != nil {
+			return nil, err
+		}
+		v := web.Version{Version: vi.Version, CreatedAt: vi.CreatedAt, Message: vi.Message, Tools: enabledTools(rec)}
+		if prev != nil {
+			d := diffNames(prev, rec)
+			v.Added, v.Removed = d.Added, d.Removed
+		}
+		if prev != nil || first == 0 {
+			out = append(out, v)
+		}
+		prev = rec
+	}
+	slices.Reverse(out)
+	return out, nil
+}
+
+// enabledTools counts the tools of a version that are not disabled.
+func enabledTools(rec *store.API) int {
+	n := 0
+	for _, t := range rec.ToolNames {
+		if o := rec.Operations[t.Key]; o.Enabled == nil || *o.Enabled {
+			n++
+		}
+	}
+	return n
+}
+
 // List returns the configured and stored APIs, sorted by name.
 func (r *registry) List(ctx context.Context) ([]web.APISummary, error) {
 	var out []web.APISummary

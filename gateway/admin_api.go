@@ -403,18 +403,7 @@ func (r *registry) apiRollback(w http.ResponseWriter, req *http.Request) {
 		r.fail(w, req, err)
 		return
 	}
-	name := req.PathValue("name")
-	old, err := r.st.GetVersion(req.Context(), name, body.Version)
-	if err != nil {
-		r.fail(w, req, err)
-		return
-	}
-	_, a, stored, err := r.change(req.Context(), name, ifv, "rollback to "+strconv.FormatInt(body.Version, 10), func(rec *store.API) error {
-		o := old.Clone()
-		o.Name, o.Version, o.CreatedAt = rec.Name, rec.Version, rec.CreatedAt
-		*rec = *o
-		return nil
-	})
+	a, stored, err := r.rollback(req.Context(), req.PathValue("name"), body.Version, ifv)
 	if err != nil {
 		r.fail(w, req, err)
 		return

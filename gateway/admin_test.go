@@ -416,6 +416,11 @@ func TestAdminVersionsAndStableNames(t *testing.T) {
 	if got := e.tools(t, "pets"); !slices.Equal(got, petTools) {
 		t.Errorf("after rollback, tools = %v", got)
 	}
+	ui := e.do(t, "GET", "/apis/pets/versions", "", nil, nil)
+	if ui.status != 200 || !strings.Contains(ui.raw, "rollback to 1") || !strings.Contains(ui.raw, "+ createPet deletePet getPet") ||
+		!strings.Contains(ui.raw, "− createPet") || !strings.Contains(ui.raw, "Roll back to version 6") {
+		t.Errorf("UI versions page (%d):\n%s", ui.status, ui.raw)
+	}
 
 	// Delete: the endpoint disappears.
 	wantStatus(t, "stale delete", e.do(t, "DELETE", "/admin/api/apis/pets", "", nil, map[string]string{"If-Match": `"6"`}), 412)

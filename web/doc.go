@@ -3,7 +3,8 @@
 // step. Every page works without JavaScript.
 //
 // Pages: the APIs list (/), Upload (/upload), an API with its operations
-// (/apis/{name}: toggle, tool name, required scopes) and Connect
+// (/apis/{name}: toggle, tool name, required scopes), its Versions
+// (/apis/{name}/versions: tool-level changes, roll back) and Connect
 // (/apis/{name}/connect: endpoint, PRM URL, .vscode/mcp.json entry and the
 // Install in VS Code links).
 //

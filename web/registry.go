@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 )
 
 // Registry is what the UI needs from the registry service. The gateway
@@ -21,6 +22,23 @@ type Registry interface {
 	// PatchOperation changes the overrides of one operation (by its
 	// operation key) as a new version; ifVersion as in the store.
 	PatchOperation(ctx context.Context, name, key string, ifVersion int64, p OperationPatch) (*APIDetail, error)
+	// Versions lists the API's latest versions, newest first.
+	Versions(ctx context.Context, name string) ([]Version, error)
+	// Rollback writes a new version copying version to; ifVersion as in
+	// the store.
+	Rollback(ctx context.Context, name string, to, ifVersion int64) error
+}
+
+// Version is one version of an API with its tool-level changes.
+type Version struct {
+	Version   int64
+	CreatedAt time.Time
+	Message   string
+	// Tools is the number of tools the version serves.
+	Tools int
+	// Added and Removed name the tools that appeared and disappeared
+	// since the version before.
+	Added, Removed []string
 }
 
 // APISummary is one row of the APIs list.

@@ -68,7 +68,7 @@ func New(reg Registry, opts *Options) (*Handler, error) {
 		h.log = slog.New(slog.DiscardHandler)
 	}
 	funcs := template.FuncMap{"join": func(s []string) string { return strings.Join(s, " ") }}
-	for _, p := range []string{"apis", "upload", "api", "connect"} {
+	for _, p := range []string{"apis", "upload", "api", "connect", "versions"} {
 		t, err := template.New(p).Funcs(funcs).ParseFS(templateFS, "templates/layout.html", "templates/"+p+".html")
 		if err != nil {
 			return nil, fmt.Errorf("web: template %s: %w", p, err)
@@ -89,6 +89,8 @@ func New(reg Registry, opts *Options) (*Handler, error) {
 	m.HandleFunc("GET /apis/{name}", h.detail)
 	m.HandleFunc("POST /apis/{name}/operations", h.patchOperation)
 	m.HandleFunc("GET /apis/{name}/connect", h.connect)
+	m.HandleFunc("GET /apis/{name}/versions", h.versions)
+	m.HandleFunc("POST /apis/{name}/rollback", h.rollback)
 	static := http.FileServerFS(FS())
 	m.Handle("GET /static/", http.StripPrefix("/static/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Cache-Control", "public, max-age=31536000, immutable")
@@ -125,6 +127,9 @@ type page struct {
 	API                   *APIDetail
 	Form                  UploadRequest
 	Preview               *UploadResult
+	Name                  string
+	Versions              []Version
+	Current               int64
 	MaxSize               string
 	MCPJSON               string
 	// VSCodeURI is a vscode: link, built here from validated values
@@ -341,6 +346,55 @@ func (h *Handler) patchOperation(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	http.Redirect(w, r, h.opts.Base+"/apis/"+url.PathEscape(name)+"?saved=1", http.StatusSeeOther)
+}
+
+func (h *Handler) versions(w http.ResponseWriter, r *http.Request) {
+	name := r.PathValue("name")
+	vs, err := h.reg.Versions(r.Context(), name)
+	if err != nil {
+		st, msg, _ := h.errorText(r, err)
+		h.render(w, r, st, "apis", &page{Title: "Versions", Nav: "apis", Error: msg})
+		return
+	}
+	p := &page{Title: "Versions of " + name, Nav: "apis", Name: name, Versions: vs}
+	if len(vs) > 0 {
+		p.Current = vs[0].Version
+	}
+	if to := r.URL.Query().Get("rolledBack"); to != "" {
+		p.Flash = "Rolled back to version " + to + "."
+	}
+	h.render(w, r, http.StatusOK, "versions", p)
+}
+
+func (h *Handler) rollback(w http.ResponseWriter, r *http.Request) {
+	name := r.PathValue("name")
+	r.Body = http.MaxBytesReader(w, r.Body, 64<<10)
+	if err := r.ParseForm(); err != nil {
+		http.Error(w, "bad form", http.StatusBadRequest)
+		return
+	}
+	to, err1 := strconv.ParseInt(r.PostFormValue("to"), 10, 64)
+	cur, err2 := strconv.ParseInt(r.PostFormValue("version"), 10, 64)
+	err := errors.Join(err1, err2)
+	if err != nil {
+		err = fmt.Errorf("%w: the form names no version", store.ErrInvalid)
+	} else {
+		err = h.reg.Rollback(r.Context(), name, to, cur)
+	}
+	if err != nil {
+		st, msg, diags := h.errorText(r, err)
+		if st == http.StatusPreconditionFailed {
+			msg = "Someone changed this API since the page was loaded; nothing was rolled back. The page now shows the latest versions."
+		}
+		vs, _ := h.reg.Versions(r.Context(), name)
+		p := &page{Title: "Versions of " + name, Nav: "apis", Name: name, Versions: vs, Error: msg, Diagnostics: diags}
+		if len(vs) > 0 {
+			p.Current = vs[0].Version
+		}
+		h.render(w, r, st, "versions", p)
+		return
+	}
+	http.Redirect(w, r, h.opts.Base+"/apis/"+url.PathEscape(name)+"/versions?rolledBack="+strconv.FormatInt(to, 10), http.StatusSeeOther)
 }
 
 func (h *Handler) connect(w http.ResponseWriter, r *http.Request) {

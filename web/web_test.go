@@ -13,6 +13,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/rest2mcp/rest2mcp/store"
 	"github.com/rest2mcp/rest2mcp/web"
@@ -95,6 +96,40 @@ func (f *fakeRegistry) PatchOperation(_ context.Context, name, key string, ifVer
 	f.patches = append(f.patches, p)
 	a.Version++
 	return a, nil
+}
+
+func (f *fakeRegistry) Versions(_ context.Context, name string) ([]web.Version, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	a, ok := f.apis[name]
+	if !ok {
+		return nil, store.ErrNotFound
+	}
+	var out []web.Version
+	for v := a.Version; v >= 1; v-- {
+		wv := web.Version{Version: v, CreatedAt: time.Date(2026, 12, 6, 18, 0, int(v), 0, time.UTC), Message: fmt.Sprint("change ", v), Tools: 2}
+		if v == 2 {
+			wv.Added, wv.Removed = []string{"createPet"}, []string{"<b>old</b>"}
+		}
+		out = append(out, wv)
+	}
+	return out, nil
+}
+
+func (f *fakeRegistry) Rollback(_ context.Context, name string, to, ifVersion int64) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	a, ok := f.apis[name]
+	switch {
+	case !ok:
+		return store.ErrNotFound
+	case ifVersion != a.Version:
+		return fmt.Errorf("rollback: %w", store.ErrConflict)
+	case to < 1 || to >= a.Version:
+		return fmt.Errorf("version %d: %w", to, store.ErrNotFound)
+	}
+	a.Version++
+	return nil
 }
 
 func newServer(t *testing.T, reg web.Registry) *httptest.Server {
@@ -368,4 +403,41 @@ func TestStatus(t *testing.T) {
 			t.Errorf("Status(%v) = %d, want %d", err, got, want)
 		}
 	}
+}
+
+func TestVersionsPageAndRollback(t *testing.T) {
+	f := newFake()
+	srv := newServer(t, f)
+	st, page, _ := get(t, srv.URL+"/apis/pets/versions")
+	if st != http.StatusOK {
+		t.Fatalf("GET versions = %d", st)
+	}
+	mustContain(t, page, "Versions of pets", "change 3", `<small class="tag">current</small>`, "+ createPet", "− &lt;b&gt;old&lt;/b&gt;",
+		"Roll back to version 2", "Roll back to version 1", `<time datetime="2026-12-06T18:00:03Z">`)
+	if strings.Contains(page, "Roll back to version 3") {
+		t.Error("the current version offers a rollback to itself")
+	}
+	form := func(v url.Values) (int, string, http.Header) {
+		return post(t, srv.URL+"/apis/pets/rollback", "application/x-www-form-urlencoded", strings.NewReader(v.Encode()), nil)
+	}
+	st, _, hdr := form(url.Values{"to": {"1"}, "version": {"3"}})
+	if st != http.StatusSeeOther || hdr.Get("Location") != "/apis/pets/versions?rolledBack=1" {
+		t.Fatalf("rollback = %d %q", st, hdr.Get("Location"))
+	}
+	_, page, _ = get(t, srv.URL+hdr.Get("Location"))
+	mustContain(t, page, "Rolled back to version 1.", "change 4")
+	// The same (now stale) form again: 412, nothing changed.
+	st, page, _ = form(url.Values{"to": {"1"}, "version": {"3"}})
+	if st != http.StatusPreconditionFailed {
+		t.Errorf("stale rollback = %d, want 412", st)
+	}
+	mustContain(t, page, "nothing was rolled back")
+	if st, _, _ := form(url.Values{"to": {"x"}}); st != http.StatusBadRequest {
+		t.Errorf("rollback without versions = %d, want 400", st)
+	}
+	if st, _, _ := get(t, srv.URL+"/apis/nope/versions"); st != http.StatusNotFound {
+		t.Errorf("versions of an unknown API = %d", st)
+	}
+	_, page, _ = get(t, srv.URL+"/apis/pets")
+	mustContain(t, page, `href="/apis/pets/versions">Versions</a>`)
 }
