@@ -27,7 +27,53 @@ type Registry interface {
 	// Rollback writes a new version copying version to; ifVersion as in
 	// the store.
 	Rollback(ctx context.Context, name string, to, ifVersion int64) error
+	// Readiness reports how well the API's tools suit a model.
+	Readiness(ctx context.Context, name string) (*Readiness, error)
 }
+
+// ToolCap is the number of tools VS Code sends to the model per request.
+const ToolCap = 128
+
+// Readiness is the LLM-readiness report of an API's tools.
+type Readiness struct {
+	Name  string
+	Tools int
+	// Tokens estimates the tokens of the API's tools/list answer (bytes
+	// of the tool definitions / 4).
+	Tokens int
+	// Largest are the tools with the largest definitions, largest first.
+	Largest []ToolCost
+	// Shortened names tools whose operationId was too long for a tool
+	// name ("name (operationId)").
+	Shortened []string
+	// NearDuplicates are groups of tool names a model may confuse.
+	NearDuplicates [][]string
+	// NoDescription lists operations without summary or description.
+	NoDescription []string
+	// UndocumentedParams lists "tool: parameter" without a description.
+	UndocumentedParams []string
+	// Tags counts the tools per tag, most first: excluding big tags is
+	// the quickest way under the cap.
+	Tags []TagCount
+}
+
+// ToolCost is the size of one tool's definition.
+type ToolCost struct {
+	Name   string
+	Tokens int
+}
+
+// TagCount is the number of tools with a tag.
+type TagCount struct {
+	Tag   string
+	Tools int
+}
+
+// OverCap reports whether the API has more tools than [ToolCap].
+func (r *Readiness) OverCap() bool { return r.Tools > ToolCap }
+
+// Cap returns [ToolCap] for templates.
+func (r *Readiness) Cap() int { return ToolCap }
 
 // Version is one version of an API with its tool-level changes.
 type Version struct {

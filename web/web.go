@@ -68,7 +68,7 @@ func New(reg Registry, opts *Options) (*Handler, error) {
 		h.log = slog.New(slog.DiscardHandler)
 	}
 	funcs := template.FuncMap{"join": func(s []string) string { return strings.Join(s, " ") }}
-	for _, p := range []string{"apis", "upload", "api", "connect", "versions"} {
+	for _, p := range []string{"apis", "upload", "api", "connect", "versions", "readiness"} {
 		t, err := template.New(p).Funcs(funcs).ParseFS(templateFS, "templates/layout.html", "templates/"+p+".html")
 		if err != nil {
 			return nil, fmt.Errorf("web: template %s: %w", p, err)
@@ -90,6 +90,7 @@ func New(reg Registry, opts *Options) (*Handler, error) {
 	m.HandleFunc("POST /apis/{name}/operations", h.patchOperation)
 	m.HandleFunc("GET /apis/{name}/connect", h.connect)
 	m.HandleFunc("GET /apis/{name}/versions", h.versions)
+	m.HandleFunc("GET /apis/{name}/readiness", h.readiness)
 	m.HandleFunc("POST /apis/{name}/rollback", h.rollback)
 	static := http.FileServerFS(FS())
 	m.Handle("GET /static/", http.StripPrefix("/static/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -130,6 +131,7 @@ type page struct {
 	Name                  string
 	Versions              []Version
 	Current               int64
+	Readiness             *Readiness
 	MaxSize               string
 	MCPJSON               string
 	// VSCodeURI is a vscode: link, built here from validated values
@@ -395,6 +397,16 @@ func (h *Handler) rollback(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	http.Redirect(w, r, h.opts.Base+"/apis/"+url.PathEscape(name)+"/versions?rolledBack="+strconv.FormatInt(to, 10), http.StatusSeeOther)
+}
+
+func (h *Handler) readiness(w http.ResponseWriter, r *http.Request) {
+	rd, err := h.reg.Readiness(r.Context(), r.PathValue("name"))
+	if err != nil {
+		st, msg, _ := h.errorText(r, err)
+		h.render(w, r, st, "apis", &page{Title: "LLM readiness", Nav: "apis", Error: msg})
+		return
+	}
+	h.render(w, r, http.StatusOK, "readiness", &page{Title: "LLM readiness of " + rd.Name, Nav: "apis", Readiness: rd})
 }
 
 func (h *Handler) connect(w http.ResponseWriter, r *http.Request) {

@@ -132,6 +132,14 @@ func (f *fakeRegistry) Rollback(_ context.Context, name string, to, ifVersion in
 	return nil
 }
 
+func (f *fakeRegistry) Readiness(_ context.Context, name string) (*web.Readiness, error) {
+	if name != "pets" {
+		return nil, store.ErrNotFound
+	}
+	return &web.Readiness{Name: name, Tools: 130, Tokens: 4567, Largest: []web.ToolCost{{Name: "big", Tokens: 900}},
+		NearDuplicates: [][]string{{"getPet", "get_pets"}}, NoDescription: []string{"GET /<x>"}, Tags: []web.TagCount{{Tag: "pets", Tools: 100}}}, nil
+}
+
 func newServer(t *testing.T, reg web.Registry) *httptest.Server {
 	t.Helper()
 	h, err := web.New(reg, &web.Options{MaxUploadBytes: 1 << 20})
@@ -440,4 +448,17 @@ func TestVersionsPageAndRollback(t *testing.T) {
 	}
 	_, page, _ = get(t, srv.URL+"/apis/pets")
 	mustContain(t, page, `href="/apis/pets/versions">Versions</a>`)
+}
+
+func TestReadinessPage(t *testing.T) {
+	srv := newServer(t, newFake())
+	st, page, _ := get(t, srv.URL+"/apis/pets/readiness")
+	if st != http.StatusOK {
+		t.Fatalf("status %d", st)
+	}
+	mustContain(t, page, "130 tools", "more than VS Code's 128-tool limit", "about 4567 tokens", "<code>big</code>", "<code>getPet</code>, <code>get_pets</code>",
+		"GET /&lt;x&gt;", "Every parameter is described.", "No name had to be shortened.", `<th scope="row">pets</th><td>100</td>`)
+	if st, _, _ := get(t, srv.URL+"/apis/nope/readiness"); st != http.StatusNotFound {
+		t.Errorf("unknown API: %d", st)
+	}
 }
