@@ -13,7 +13,6 @@ import (
 
 	"sigs.k8s.io/yaml"
 
-	"github.com/rest2mcp/rest2mcp/policies"
 	"github.com/rest2mcp/rest2mcp/store"
 	"github.com/rest2mcp/rest2mcp/web"
 )
@@ -433,20 +432,18 @@ func (r *registry) apiPutPolicy(w http.ResponseWriter, req *http.Request) {
 		r.fail(w, req, fmt.Errorf("%w: policy body: %v", store.ErrInvalid, err))
 		return
 	}
-	if _, err := policies.Parse(b); err != nil {
-		r.fail(w, req, &web.SpecError{Err: fmt.Errorf("policy: %w", err), Diagnostics: []web.Diagnostic{{Severity: "error", Code: "policy", Message: err.Error()}}})
+	name := req.PathValue("name")
+	if err := r.PutPolicy(req.Context(), name, b, ifv); err != nil {
+		r.fail(w, req, err)
 		return
 	}
-	_, _, stored, err := r.change(req.Context(), req.PathValue("name"), ifv, "policy", func(rec *store.API) error {
-		rec.Policy = b
-		return nil
-	})
+	v, err := r.Policy(req.Context(), name)
 	if err != nil {
 		r.fail(w, req, err)
 		return
 	}
-	w.Header().Set("ETag", etag(stored.Version))
-	writeJSON(w, http.StatusOK, map[string]any{"version": stored.Version})
+	w.Header().Set("ETag", etag(v.Version))
+	writeJSON(w, http.StatusOK, map[string]any{"version": v.Version})
 }
 
 // operationKey finds the key of the operation with operationId id (or a

@@ -9,9 +9,12 @@ import (
 	"mime/multipart"
 	"net/http"
 	"net/http/httptest"
+	neturl "net/url"
 	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -609,6 +612,29 @@ func TestRegistryAuth(t *testing.T) {
 	op := e.do(t, "GET", "/admin/api/apis/pets/operations/listPets", "", nil, nil)
 	if !strings.Contains(op.raw, `"pets:admin"`) || !strings.Contains(op.raw, `"scopesFrom": "set here"`) || strings.Contains(op.raw, "not enforced") {
 		t.Errorf("operation: %s", op.raw)
+	}
+	// The simulator in the UI: with pets:read, listPets needs pets:admin.
+	sim := e.do(t, "GET", "/apis/pets/policy?simulate=1&scopes=pets:read", "", nil, nil)
+	if sim.status != 200 || !regexp.MustCompile(`<code>listPets</code></th>\s*<td>needs pets:admin</td>`).MatchString(sim.raw) ||
+		!regexp.MustCompile(`<code>getPet</code></th>\s*<td><span class="added">allowed</span>`).MatchString(sim.raw) {
+		t.Errorf("simulator (%d):\n%s", sim.status, sim.raw)
+	}
+	// Saving a policy in the UI: a broken one is refused with its problem
+	// and the text kept; a good one is a new version, enforced at once.
+	form := func(text string, version int) answer {
+		v := neturl.Values{"policy": {text}, "version": {strconv.Itoa(version)}}
+		return e.do(t, "POST", "/apis/pets/policy", "application/x-www-form-urlencoded", strings.NewReader(v.Encode()), nil)
+	}
+	bad := form("rules: [{name: x, effect: maybe}]\n", 2)
+	if bad.status != 422 || !strings.Contains(bad.raw, "effect: maybe") {
+		t.Errorf("bad policy in the UI: %d\n%s", bad.status, bad.raw)
+	}
+	good := form("rules:\n  - name: no-deletes\n    match: {methods: [DELETE]}\n    effect: deny\n", 2)
+	if good.status != 200 || !strings.Contains(good.raw, "Policy saved.") {
+		t.Errorf("good policy in the UI: %d", good.status)
+	}
+	if r := modern(t, url, admin, "tools/call", map[string]any{"name": "deletePet", "arguments": map[string]any{"petId": 1}}); r.status != http.StatusForbidden {
+		t.Errorf("deletePet under a deny rule: %d", r.status)
 	}
 	// A policy that does not parse is refused and changes nothing.
 	wantStatus(t, "bad policy", e.do(t, "PUT", "/admin/api/apis/pets/policy", "application/yaml", strings.NewReader("default: sometimes\n"), nil), 422)

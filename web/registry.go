@@ -31,6 +31,40 @@ type Registry interface {
 	Readiness(ctx context.Context, name string) (*Readiness, error)
 }
 
+// PolicyService is the optional part of a [Registry] behind the policy
+// editor and simulator; without it the UI has no policy page.
+type PolicyService interface {
+	// Policy returns the API's policy as written.
+	Policy(ctx context.Context, name string) (*PolicyView, error)
+	// PutPolicy validates, builds and stores a new policy as a new version
+	// (a *SpecError lists its problems); ifVersion as in the store.
+	PutPolicy(ctx context.Context, name string, text []byte, ifVersion int64) error
+	// Simulate decides every tool for a caller with these scopes and
+	// claims ("policy explain").
+	Simulate(ctx context.Context, name string, scopes []string, claims map[string]any) ([]Decision, error)
+}
+
+// PolicyView is an API's policy.
+type PolicyView struct {
+	Name    string
+	Version int64
+	Text    string
+	// Protected reports whether the API is served with authorization
+	// (otherwise the policy is stored but not enforced).
+	Protected bool
+	ReadOnly  bool
+}
+
+// Decision is the simulator's answer for one tool.
+type Decision struct {
+	Tool    string
+	Allow   bool
+	Denied  bool
+	Rule    string
+	Missing []string
+	Reason  string
+}
+
 // ToolCap is the number of tools VS Code sends to the model per request.
 const ToolCap = 128
 

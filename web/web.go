@@ -68,7 +68,7 @@ func New(reg Registry, opts *Options) (*Handler, error) {
 		h.log = slog.New(slog.DiscardHandler)
 	}
 	funcs := template.FuncMap{"join": func(s []string) string { return strings.Join(s, " ") }}
-	for _, p := range []string{"apis", "upload", "api", "connect", "versions", "readiness"} {
+	for _, p := range []string{"apis", "upload", "api", "connect", "versions", "readiness", "policy"} {
 		t, err := template.New(p).Funcs(funcs).ParseFS(templateFS, "templates/layout.html", "templates/"+p+".html")
 		if err != nil {
 			return nil, fmt.Errorf("web: template %s: %w", p, err)
@@ -91,6 +91,10 @@ func New(reg Registry, opts *Options) (*Handler, error) {
 	m.HandleFunc("GET /apis/{name}/connect", h.connect)
 	m.HandleFunc("GET /apis/{name}/versions", h.versions)
 	m.HandleFunc("GET /apis/{name}/readiness", h.readiness)
+	if _, ok := reg.(PolicyService); ok {
+		m.HandleFunc("GET /apis/{name}/policy", h.policy)
+		m.HandleFunc("POST /apis/{name}/policy", h.savePolicy)
+	}
 	m.HandleFunc("POST /apis/{name}/rollback", h.rollback)
 	static := http.FileServerFS(FS())
 	m.Handle("GET /static/", http.StripPrefix("/static/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -132,6 +136,10 @@ type page struct {
 	Versions              []Version
 	Current               int64
 	Readiness             *Readiness
+	Policy                *PolicyView
+	SimScopes, SimClaims  string
+	Decisions             []Decision
+	HasPolicy             bool
 	MaxSize               string
 	MCPJSON               string
 	// VSCodeURI is a vscode: link, built here from validated values
@@ -142,6 +150,7 @@ type page struct {
 
 func (h *Handler) render(w http.ResponseWriter, r *http.Request, status int, name string, p *page) {
 	p.Base, p.CSS = h.opts.Base, h.css
+	_, p.HasPolicy = h.reg.(PolicyService)
 	if p.MaxSize == "" {
 		p.MaxSize = FormatSize(h.opts.MaxUploadBytes)
 	}
@@ -407,6 +416,72 @@ func (h *Handler) readiness(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	h.render(w, r, http.StatusOK, "readiness", &page{Title: "LLM readiness of " + rd.Name, Nav: "apis", Readiness: rd})
+}
+
+// policyPage renders the policy editor and, when asked, the simulator.
+func (h *Handler) policyPage(w http.ResponseWriter, r *http.Request, status int, p *page) {
+	ps := h.reg.(PolicyService)
+	name := r.PathValue("name")
+	view, err := ps.Policy(r.Context(), name)
+	if err != nil {
+		st, msg, _ := h.errorText(r, err)
+		h.render(w, r, st, "apis", &page{Title: "Policy", Nav: "apis", Error: msg})
+		return
+	}
+	if p.Policy != nil { // keep what was typed after a refused save
+		view.Text = p.Policy.Text
+	}
+	p.Policy, p.Title, p.Nav = view, "Policy of "+name, "apis"
+	q := r.URL.Query()
+	if q.Get("simulate") != "" {
+		p.SimScopes, p.SimClaims = q.Get("scopes"), q.Get("claims")
+		var claims map[string]any
+		if strings.TrimSpace(p.SimClaims) != "" {
+			if err := json.Unmarshal([]byte(p.SimClaims), &claims); err != nil {
+				p.Error = "Claims must be a JSON object: " + err.Error()
+				h.render(w, r, http.StatusBadRequest, "policy", p)
+				return
+			}
+		}
+		ds, err := ps.Simulate(r.Context(), name, strings.Fields(p.SimScopes), claims)
+		if err != nil {
+			var st int
+			st, p.Error, _ = h.errorText(r, err)
+			h.render(w, r, st, "policy", p)
+			return
+		}
+		p.Decisions = ds
+	}
+	h.render(w, r, status, "policy", p)
+}
+
+func (h *Handler) policy(w http.ResponseWriter, r *http.Request) {
+	p := &page{}
+	if r.URL.Query().Get("saved") != "" {
+		p.Flash = "Policy saved."
+	}
+	h.policyPage(w, r, http.StatusOK, p)
+}
+
+func (h *Handler) savePolicy(w http.ResponseWriter, r *http.Request) {
+	name := r.PathValue("name")
+	r.Body = http.MaxBytesReader(w, r.Body, 1<<20)
+	if err := r.ParseForm(); err != nil {
+		http.Error(w, "bad form", http.StatusBadRequest)
+		return
+	}
+	text := r.PostFormValue("policy")
+	version, _ := strconv.ParseInt(r.PostFormValue("version"), 10, 64)
+	err := h.reg.(PolicyService).PutPolicy(r.Context(), name, []byte(text), version)
+	if err != nil {
+		st, msg, diags := h.errorText(r, err)
+		if st == http.StatusPreconditionFailed {
+			msg = "Someone changed this API since the page was loaded; the policy was not saved."
+		}
+		h.policyPage(w, r, st, &page{Error: msg, Diagnostics: diags, Policy: &PolicyView{Text: text}})
+		return
+	}
+	http.Redirect(w, r, h.opts.Base+"/apis/"+url.PathEscape(name)+"/policy?saved=1", http.StatusSeeOther)
 }
 
 func (h *Handler) connect(w http.ResponseWriter, r *http.Request) {

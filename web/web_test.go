@@ -462,3 +462,14 @@ func TestReadinessPage(t *testing.T) {
 		t.Errorf("unknown API: %d", st)
 	}
 }
+
+// A registry without the PolicyService has no policy page or link.
+func TestNoPolicyPageWithoutService(t *testing.T) {
+	srv := newServer(t, newFake())
+	if st, _, _ := get(t, srv.URL+"/apis/pets/policy"); st != http.StatusNotFound {
+		t.Errorf("policy page without a PolicyService = %d, want 404", st)
+	}
+	if _, page, _ := get(t, srv.URL+"/apis/pets"); strings.Contains(page, "/policy") {
+		t.Error("the API page links to a policy page that does not exist")
+	}
+}
