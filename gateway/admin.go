@@ -54,8 +54,15 @@ type RegistryOptions struct {
 	MaxSpecBytes int64
 	// Auth protects every stored API (OAuth 2.1 resource server, like an
 	// API's auth section): its policy and the scopes set per operation are
-	// then enforced. Nil serves stored APIs without authorization.
+	// then enforced. Nil serves stored APIs without authorization, which
+	// needs a loopback listener or insecureNoAuth, as for configured APIs.
 	Auth *authbridge.Config
+	// AdminToken, when set, is required as "Authorization: Bearer <token>"
+	// by every admin API request (compared in constant time), and lets the
+	// admin API run on a non-loopback listener; the web UI has no sign-in
+	// yet and is then not served there. Empty serves the UI and an
+	// open admin API on loopback listeners only.
+	AdminToken string
 }
 
 // registry is the gateway's registry service; it implements web.Registry
@@ -67,6 +74,9 @@ type registry struct {
 	specClient *http.Client
 	maxSpec    int64
 	auth       *authbridge.Config
+	adminToken string
+	// ui reports whether the web UI is served (loopback listeners only).
+	ui bool
 
 	// writeMu serialises this process's builds-and-writes, so that two
 	// admin requests do not build the same API twice; other replicas are
@@ -90,7 +100,8 @@ var _ web.Registry = (*registry)(nil)
 func newRegistry(g *Gateway, o RegistryOptions) *registry {
 	r := &registry{
 		g: g, st: o.Store, log: g.log.With("component", "registry"),
-		specClient: o.SpecClient, maxSpec: o.MaxSpecBytes, auth: o.Auth,
+		specClient: o.SpecClient, maxSpec: o.MaxSpecBytes, auth: o.Auth, adminToken: o.AdminToken,
+		ui: g.cfg.ListenIsLoopback(),
 		served: map[string]*storedAPI{}, failed: map[string]string{},
 	}
 	if r.specClient == nil {
@@ -920,7 +931,12 @@ func (g *Gateway) openRegistry(ctx context.Context, o RegistryOptions) error {
 		return errors.New("registry: no store")
 	}
 	if !g.cfg.ListenIsLoopback() {
-		return fmt.Errorf("registry: the UI and admin API are served on a loopback listener only (admin sign-in is not available yet); listen is %s", g.cfg.Listen)
+		switch {
+		case o.AdminToken == "":
+			return fmt.Errorf("registry: listen is %s, not loopback: the admin API needs an admin token there (REST2MCP_ADMIN_TOKEN or --admin-token-file; the web UI is served on loopback listeners only)", g.cfg.Listen)
+		case o.Auth == nil && !g.cfg.InsecureNoAuth:
+			return fmt.Errorf("registry: listen is %s, not loopback: stored APIs need authorization there (--issuer), or insecureNoAuth on a trusted network", g.cfg.Listen)
+		}
 	}
 	r := newRegistry(g, o)
 	wctx, cancel := context.WithCancel(context.Background())
@@ -943,11 +959,6 @@ func (g *Gateway) mountRegistry(e *echo.Echo) {
 	if g.reg == nil {
 		return
 	}
-	ui, err := web.New(g.reg, &web.Options{MaxUploadBytes: g.reg.maxSpec, Logger: g.log.With("component", "web")})
-	if err != nil { // the embedded templates are tested; this cannot happen
-		g.log.Error("web UI unavailable", "err", err)
-		return
-	}
 	admin := echo.WrapHandler(g.reg.adminHandler())
 	e.Any(adminPrefix+"/*", admin)
 	// Protected resource metadata of stored APIs (the configured ones have
@@ -962,6 +973,14 @@ func (g *Gateway) mountRegistry(e *echo.Echo) {
 	reg := echo.WrapHandler(g.reg.mcpRegistryHandler())
 	e.GET(mcpRegistryPrefix, reg)
 	e.GET(mcpRegistryPrefix+"/*", reg)
+	if !g.reg.ui {
+		return
+	}
+	ui, err := web.New(g.reg, &web.Options{MaxUploadBytes: g.reg.maxSpec, Logger: g.log.With("component", "web")})
+	if err != nil { // the embedded templates are tested; this cannot happen
+		g.log.Error("web UI unavailable", "err", err)
+		return
+	}
 	h := echo.WrapHandler(ui)
 	for _, p := range []string{"/", "/upload", "/apis/*", "/static/*"} {
 		e.Any(p, h)

@@ -642,3 +642,72 @@ func TestRegistryAuth(t *testing.T) {
 		t.Errorf("after a refused policy, listPets: %d", r.status)
 	}
 }
+
+func TestAdminToken(t *testing.T) {
+	e := newRegEnv(t, "", &RegistryOptions{AdminToken: "s3cret-admin"})
+	for name, hdr := range map[string]map[string]string{
+		"no token":    nil,
+		"wrong token": {"Authorization": "Bearer nope"},
+		"not bearer":  {"Authorization": "Basic czNjcmV0LWFkbWlu"},
+	} {
+		a := e.do(t, "GET", "/admin/api/apis", "", nil, hdr)
+		if a.status != http.StatusUnauthorized || a.header.Get("WWW-Authenticate") == "" || strings.Contains(a.raw, "s3cret") {
+			t.Errorf("%s: %d %q %s", name, a.status, a.header.Get("WWW-Authenticate"), a.raw)
+		}
+	}
+	ok := map[string]string{"Authorization": "Bearer s3cret-admin"}
+	wantStatus(t, "with the token", e.upload(t, "POST", "/admin/api/apis", map[string]string{"name": "pets", "upstream": e.upstream}, e.spec, ok), 201)
+	// The UI on loopback needs no token (it has no sign-in yet).
+	if a := e.do(t, "GET", "/", "", nil, nil); a.status != 200 {
+		t.Errorf("UI: %d", a.status)
+	}
+}
+
+// TestRegistryNonLoopback: away from loopback the registry needs an admin
+// token and authorization for stored APIs, and serves no UI.
+func TestRegistryNonLoopback(t *testing.T) {
+	st, err := sqlite.Open(t.Context(), filepath.Join(t.TempDir(), "r.db"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	newCfg := func(insecure bool) *config.Config {
+		cfg := &config.Config{Listen: "0.0.0.0:18080", PublicURL: "https://gw.example", Store: "r.db", InsecureNoAuth: insecure, CacheDir: "off"}
+		cfg.ApplyDefaults()
+		if err := cfg.Validate(); err != nil {
+			t.Fatal(err)
+		}
+		return cfg
+	}
+	if _, err := New(t.Context(), Options{Config: newCfg(false), Registry: &RegistryOptions{Store: st}}); err == nil || !strings.Contains(err.Error(), "admin token") {
+		t.Errorf("without a token: %v", err)
+	}
+	if _, err := New(t.Context(), Options{Config: newCfg(false), Registry: &RegistryOptions{Store: st, AdminToken: "t"}}); err == nil || !strings.Contains(err.Error(), "--issuer") {
+		t.Errorf("without authorization for stored APIs: %v", err)
+	}
+	g, err := New(t.Context(), Options{Config: newCfg(true), Registry: &RegistryOptions{Store: st, AdminToken: "t"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer g.stopFeed()
+	srv := httptest.NewServer(g.Handler())
+	defer srv.Close()
+	resp, err := http.Get(srv.URL + "/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusNotFound {
+		t.Errorf("UI away from loopback: %d, want 404", resp.StatusCode)
+	}
+	req, _ := http.NewRequest("GET", srv.URL+"/admin/api/apis", nil)
+	req.Header.Set("Authorization", "Bearer t")
+	resp, err = http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		t.Errorf("admin API with the token: %d", resp.StatusCode)
+	}
+}

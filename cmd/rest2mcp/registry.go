@@ -20,12 +20,13 @@ import (
 
 // registryFlags choose the registry's store.
 type registryFlags struct {
-	dataDir, store string
+	dataDir, store, adminTokenFile string
 }
 
 func (f *registryFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&f.dataDir, "data-dir", "", "keep the registry (uploaded APIs) in a SQLite database in this directory")
 	fs.StringVar(&f.store, "store", "", "registry store: postgres://… (several replicas) or a SQLite file path; also REST2MCP_STORE or store: in the config")
+	fs.StringVar(&f.adminTokenFile, "admin-token-file", "", "file holding the registry admin API's bearer token (or REST2MCP_ADMIN_TOKEN); required away from loopback")
 }
 
 // registryFile is the SQLite file name in a data directory.
@@ -120,12 +121,19 @@ func redactDSN(s string) string {
 // registryOptions opens the store of cfg and returns the gateway's
 // registry options (nil without a store) and the store's closer. The
 // --issuer and --audience flags protect the stored APIs.
-func registryOptions(ctx context.Context, cfg *config.Config, f serveFlags) (*gateway.RegistryOptions, func(), error) {
-	st, err := openStore(ctx, cfg)
-	if err != nil || st == nil {
+func registryOptions(ctx context.Context, cfg *config.Config, f serveFlags, lookupEnv func(string) (string, bool)) (*gateway.RegistryOptions, func(), error) {
+	if cfg.Store == "" {
+		return nil, func() {}, nil
+	}
+	token, err := adminToken(f.registry.adminTokenFile, lookupEnv)
+	if err != nil {
 		return nil, func() {}, err
 	}
-	o := &gateway.RegistryOptions{Store: st}
+	st, err := openStore(ctx, cfg)
+	if err != nil {
+		return nil, func() {}, err
+	}
+	o := &gateway.RegistryOptions{Store: st, AdminToken: token}
 	if len(f.issuers) > 0 {
 		o.Auth = &authbridge.Config{}
 		for _, iss := range f.issuers {
@@ -133,4 +141,27 @@ func registryOptions(ctx context.Context, cfg *config.Config, f serveFlags) (*ga
 		}
 	}
 	return o, func() { st.Close() }, nil
+}
+
+// adminToken reads the admin token from --admin-token-file or
+// REST2MCP_ADMIN_TOKEN ("" for none). Tokens shorter than 16 characters
+// are refused: they guard every registry change.
+func adminToken(file string, lookupEnv func(string) (string, bool)) (string, error) {
+	var tok string
+	switch {
+	case file != "":
+		b, err := os.ReadFile(file)
+		if err != nil {
+			return "", fmt.Errorf("admin token: %w", err)
+		}
+		tok = strings.TrimSpace(string(b))
+	case lookupEnv != nil:
+		if v, ok := lookupEnv("REST2MCP_ADMIN_TOKEN"); ok {
+			tok = strings.TrimSpace(v)
+		}
+	}
+	if tok != "" && len(tok) < 16 {
+		return "", errors.New("admin token: use at least 16 characters (e.g. openssl rand -hex 32)")
+	}
+	return tok, nil
 }

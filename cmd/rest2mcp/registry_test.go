@@ -8,6 +8,8 @@ import (
 	"mime/multipart"
 	"net"
 	"net/http"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -133,4 +135,28 @@ func TestServeDataDir(t *testing.T) {
 			t.Errorf("after a restart the UI lists:\n%s", body)
 		}
 	})
+}
+
+func TestAdminTokenSources(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "token")
+	if err := os.WriteFile(file, []byte("0123456789abcdef-from-file\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	env := func(v string) func(string) (string, bool) {
+		return func(k string) (string, bool) { return v, k == "REST2MCP_ADMIN_TOKEN" && v != "" }
+	}
+	for _, tc := range []struct {
+		name, file, env, want, wantErr string
+	}{
+		{"none", "", "", "", ""},
+		{"env", "", "0123456789abcdef-env", "0123456789abcdef-env", ""},
+		{"file beats env", file, "0123456789abcdef-env", "0123456789abcdef-from-file", ""},
+		{"too short", "", "short", "", "16 characters"},
+		{"missing file", "/nonexistent/token", "", "", "admin token"},
+	} {
+		got, err := adminToken(tc.file, env(tc.env))
+		if got != tc.want || (tc.wantErr == "") != (err == nil) || (err != nil && !strings.Contains(err.Error(), tc.wantErr)) {
+			t.Errorf("%s: %q, %v; want %q, %q", tc.name, got, err, tc.want, tc.wantErr)
+		}
+	}
 }

@@ -90,7 +90,7 @@ func serve(ctx context.Context, cfg *config.Config, docs map[string]*openapi.Doc
 	if err := cfg.Validate(); err != nil {
 		return err
 	}
-	reg, closeStore, err := registryOptions(ctx, cfg, f)
+	reg, closeStore, err := registryOptions(ctx, cfg, f, lookupEnv)
 	if err != nil {
 		return err
 	}
