@@ -101,7 +101,7 @@ func newRegistry(g *Gateway, o RegistryOptions) *registry {
 	r := &registry{
 		g: g, st: o.Store, log: g.log.With("component", "registry"),
 		specClient: o.SpecClient, maxSpec: o.MaxSpecBytes, auth: o.Auth, adminToken: o.AdminToken,
-		ui: g.cfg.ListenIsLoopback(),
+		ui:     g.cfg.ListenIsLoopback(),
 		served: map[string]*storedAPI{}, failed: map[string]string{},
 	}
 	if r.specClient == nil {
