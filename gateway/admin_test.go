@@ -26,6 +26,8 @@ import (
 	"github.com/rest2mcp/rest2mcp/internal/oidctest"
 	"github.com/rest2mcp/rest2mcp/openapi"
 	"github.com/rest2mcp/rest2mcp/store"
+	"github.com/rest2mcp/rest2mcp/store/postgres"
+	"github.com/rest2mcp/rest2mcp/store/postgres/pgtest"
 	"github.com/rest2mcp/rest2mcp/store/sqlite"
 )
 
@@ -61,8 +63,6 @@ func (l *lockedBuffer) String() string {
 
 func newRegEnv(t *testing.T, dbPath string, opts *RegistryOptions) *regEnv {
 	t.Helper()
-	up := httptest.NewServer(demoapi.New().Handler())
-	t.Cleanup(up.Close)
 	if dbPath == "" {
 		dbPath = filepath.Join(t.TempDir(), "registry.db")
 	}
@@ -71,6 +71,16 @@ func newRegEnv(t *testing.T, dbPath string, opts *RegistryOptions) *regEnv {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { st.Close() })
+	e := newRegEnvStore(t, st, opts)
+	e.dbPath = dbPath
+	return e
+}
+
+// newRegEnvStore is newRegEnv on a store the caller opened.
+func newRegEnvStore(t *testing.T, st store.Store, opts *RegistryOptions) *regEnv {
+	t.Helper()
+	up := httptest.NewServer(demoapi.New().Handler())
+	t.Cleanup(up.Close)
 	gwSrv := httptest.NewUnstartedServer(nil)
 	cfg := &config.Config{
 		Listen:    gwSrv.Listener.Addr().String(),
@@ -99,7 +109,7 @@ func newRegEnv(t *testing.T, dbPath string, opts *RegistryOptions) *regEnv {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &regEnv{g: g, srv: gwSrv, st: st, dbPath: dbPath, upstream: up.URL + "/v1", spec: spec, audit: audit}
+	return &regEnv{g: g, srv: gwSrv, st: st, upstream: up.URL + "/v1", spec: spec, audit: audit}
 }
 
 type answer struct {
@@ -709,5 +719,69 @@ func TestRegistryNonLoopback(t *testing.T) {
 	resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {
 		t.Errorf("admin API with the token: %d", resp.StatusCode)
+	}
+}
+
+// follow runs e's registry feed loop until the test ends (Run does it in
+// production).
+func (e *regEnv) follow(t *testing.T) {
+	done := make(chan struct{})
+	go func() { defer close(done); e.g.reg.follow(context.Background(), e.g.regChanges) }()
+	t.Cleanup(func() { e.g.stopFeed(); <-done })
+}
+
+// waitTools polls e's tools/list until it equals want and returns how long
+// that took.
+func (e *regEnv) waitTools(t *testing.T, name string, want []string) time.Duration {
+	t.Helper()
+	start := time.Now()
+	for {
+		r := modern(t, e.srv.URL+"/mcp/"+name, "", "tools/list", nil)
+		if r.status == http.StatusOK {
+			var got []string
+			for _, tl := range r.result(t)["tools"].([]any) {
+				got = append(got, tl.(map[string]any)["name"].(string))
+			}
+			slices.Sort(got)
+			if slices.Equal(got, want) {
+				return time.Since(start)
+			}
+		}
+		if time.Since(start) > 10*time.Second {
+			t.Fatalf("after 10s %s serves %s: %s", e.srv.URL, name, r.raw)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// TestRegistryReplicasPostgres: two gateways on one PostgreSQL registry
+// (LISTEN/NOTIFY); a change made through either is served by the other
+// (the delay is logged: timing is for benchmarks, not assertions).
+func TestRegistryReplicasPostgres(t *testing.T) {
+	dsn := pgtest.Database(t)
+	open := func() store.Store {
+		st, err := postgres.Open(t.Context(), dsn, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { st.Close() })
+		return st
+	}
+	e1, e2 := newRegEnvStore(t, open(), nil), newRegEnvStore(t, open(), nil)
+	e1.follow(t)
+	e2.follow(t)
+	wantStatus(t, "upload", e1.upload(t, "POST", "/admin/api/apis", map[string]string{"name": "pets", "upstream": e1.upstream}, e1.spec, nil), 201)
+	d := e2.waitTools(t, "pets", petTools)
+	t.Logf("replica 2 serves the upload %v after it was stored", d)
+	wantStatus(t, "disable", e2.jsonReq(t, "PATCH", "/admin/api/apis/pets/operations/deletePet", map[string]any{"enabled": false}, nil), 200)
+	d = e1.waitTools(t, "pets", []string{"createPet", "getPet", "listPets"})
+	t.Logf("replica 1 serves the edit %v after it was stored", d)
+	wantStatus(t, "delete", e1.do(t, "DELETE", "/admin/api/apis/pets", "", nil, nil), 204)
+	start := time.Now()
+	for modern(t, e2.srv.URL+"/mcp/pets", "", "tools/list", nil).status != http.StatusNotFound {
+		if time.Since(start) > 10*time.Second {
+			t.Fatal("replica 2 still serves a deleted API")
+		}
+		time.Sleep(10 * time.Millisecond)
 	}
 }

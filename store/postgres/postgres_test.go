@@ -2,9 +2,6 @@ package postgres_test
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
-	"errors"
 	"fmt"
 	"net/url"
 	"os"
@@ -16,13 +13,13 @@ import (
 
 	"github.com/rest2mcp/rest2mcp/store"
 	"github.com/rest2mcp/rest2mcp/store/postgres"
+	"github.com/rest2mcp/rest2mcp/store/postgres/pgtest"
 	"github.com/rest2mcp/rest2mcp/store/storetest"
 )
 
-// The tests create their own database on the server named by
-// REST2MCP_TEST_POSTGRES (default: postgres://postgres@127.0.0.1:5432,
-// trust auth) and drop it at the end. Without a reachable server they skip,
-// unless CI is set: then they fail.
+// The tests create their own database (see pgtest) and drop it at the
+// end. Without a reachable server they skip, unless CI is set: then they
+// fail.
 
 var (
 	testDB   string // URL of the database the tests created
@@ -34,41 +31,6 @@ func open(ctx context.Context, dsn string) (store.Store, error) {
 	return postgres.Open(ctx, dsn, nil)
 }
 
-func serverURL() string {
-	if u := os.Getenv("REST2MCP_TEST_POSTGRES"); u != "" {
-		return u
-	}
-	return "postgres://postgres@127.0.0.1:5432"
-}
-
-func withDB(server, db string, params url.Values) string {
-	u, err := url.Parse(server)
-	if err != nil {
-		return server
-	}
-	u.Path = "/" + db
-	q := u.Query()
-	q.Set("connect_timeout", "5")
-	for k, v := range params {
-		q[k] = v
-	}
-	u.RawQuery = q.Encode()
-	return u.String()
-}
-
-// adminConn connects to a maintenance database of the server.
-func adminConn(ctx context.Context) (*pgx.Conn, error) {
-	var errs []error
-	for _, db := range []string{"postgres", "test"} {
-		c, err := pgx.Connect(ctx, withDB(serverURL(), db, nil))
-		if err == nil {
-			return c, nil
-		}
-		errs = append(errs, err)
-	}
-	return nil, errors.Join(errs...)
-}
-
 func TestMain(m *testing.M) {
 	storetest.HelperMain(open)
 	os.Exit(run(m))
@@ -77,41 +39,26 @@ func TestMain(m *testing.M) {
 func run(m *testing.M) int {
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
-	admin, err := adminConn(ctx)
+	name, drop, err := pgtest.CreateDatabase(ctx)
 	if err != nil {
-		setupErr = fmt.Errorf("PostgreSQL at %s is unreachable: %w", serverURL(), err)
+		setupErr = err
 		return m.Run()
 	}
-	b := make([]byte, 6)
-	rand.Read(b)
-	name := "rest2mcp_test_" + hex.EncodeToString(b)
-	if _, err := admin.Exec(ctx, "CREATE DATABASE "+name); err != nil {
-		setupErr = fmt.Errorf("create database %s: %w", name, err)
-		admin.Close(ctx)
-		return m.Run()
-	}
-	testDB = withDB(serverURL(), name, nil)
+	testDB = pgtest.WithDatabase(name, nil)
 	code := m.Run()
-	dctx, dcancel := context.WithTimeout(context.Background(), 20*time.Second)
-	defer dcancel()
-	if _, err := admin.Exec(dctx, "DROP DATABASE "+name+" WITH (FORCE)"); err != nil {
+	if err := drop(); err != nil {
 		fmt.Fprintf(os.Stderr, "drop database %s: %v\n", name, err)
 		code = 1
 	}
-	admin.Close(dctx)
 	return code
 }
 
 // need skips (or, under CI, fails) when there is no test database.
 func need(t *testing.T) {
 	t.Helper()
-	if setupErr == nil {
-		return
+	if setupErr != nil {
+		pgtest.Unreachable(t, setupErr)
 	}
-	if os.Getenv("CI") != "" {
-		t.Fatalf("%v (CI is set, so this is an error; start PostgreSQL or set REST2MCP_TEST_POSTGRES)", setupErr)
-	}
-	t.Skipf("skipping: %v (start PostgreSQL or set REST2MCP_TEST_POSTGRES; under CI this fails)", setupErr)
 }
 
 // newDSN creates a schema of its own for one test in the test database.
@@ -127,7 +74,7 @@ func newDSN(t *testing.T) string {
 		t.Fatal(err)
 	}
 	u, _ := url.Parse(testDB)
-	return withDB(serverURL(), u.Path[1:], url.Values{"search_path": {schema}})
+	return pgtest.WithDatabase(u.Path[1:], url.Values{"search_path": {schema}})
 }
 
 func TestConformance(t *testing.T) {
