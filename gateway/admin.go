@@ -959,7 +959,20 @@ func (g *Gateway) mountRegistry(e *echo.Echo) {
 	if g.reg == nil {
 		return
 	}
-	admin := echo.WrapHandler(g.reg.adminHandler())
+	// A loopback UI without sign-in must not be reachable through DNS
+	// rebinding: on a loopback connection the Host must be loopback or the
+	// public host (the MCP endpoints' guard, reused).
+	guard := newOriginGuard(g.cfg.PublicURL, g.cfg.AllowedOrigins, g.cfg.ListenIsLoopback())
+	hostOnly := func(h http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if !guard.hostOK(r) {
+				http.Error(w, fmt.Sprintf("forbidden: Host %q is not this gateway's host", r.Host), http.StatusForbidden)
+				return
+			}
+			h.ServeHTTP(w, r)
+		})
+	}
+	admin := echo.WrapHandler(hostOnly(g.reg.adminHandler()))
 	e.Any(adminPrefix+"/*", admin)
 	// Protected resource metadata of stored APIs (the configured ones have
 	// static routes, which echo prefers).
@@ -981,7 +994,7 @@ func (g *Gateway) mountRegistry(e *echo.Echo) {
 		g.log.Error("web UI unavailable", "err", err)
 		return
 	}
-	h := echo.WrapHandler(ui)
+	h := echo.WrapHandler(hostOnly(ui))
 	for _, p := range []string{"/", "/upload", "/apis/*", "/static/*"} {
 		e.Any(p, h)
 	}

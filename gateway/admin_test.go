@@ -785,3 +785,24 @@ func TestRegistryReplicasPostgres(t *testing.T) {
 		time.Sleep(10 * time.Millisecond)
 	}
 }
+
+// TestRegistryRefusesRebinding: on a loopback listener the UI and admin
+// API answer only requests for a loopback or the public host, so a web page
+// cannot reach them through DNS rebinding.
+func TestRegistryRefusesRebinding(t *testing.T) {
+	e := newRegEnv(t, "", nil)
+	for _, path := range []string{"/", "/upload", "/admin/api/apis"} {
+		for host, want := range map[string]int{"evil.example:80": 403, "localhost:1": 200, strings.TrimPrefix(e.srv.URL, "http://"): 200} {
+			req, _ := http.NewRequest("GET", e.srv.URL+path, nil)
+			req.Host = host
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp.Body.Close()
+			if resp.StatusCode != want {
+				t.Errorf("GET %s with Host %s = %d, want %d", path, host, resp.StatusCode, want)
+			}
+		}
+	}
+}
