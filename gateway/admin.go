@@ -607,6 +607,64 @@ func (r *registry) change(ctx context.Context, name string, ifVersion int64, mes
 	return head, a, stored, nil
 }
 
+var _ web.Editor = (*registry)(nil)
+
+// UpdateSettings changes the upstream, tool prefix and timeout of a stored
+// API as a new version (see [web.Editor]).
+func (r *registry) UpdateSettings(ctx context.Context, name string, ifVersion int64, s web.Settings) error {
+	timeout, err := parseTimeout(strings.TrimSpace(s.Timeout))
+	if err == nil {
+		err = checkUpstream(strings.TrimSpace(s.Upstream))
+	}
+	if err != nil {
+		return err
+	}
+	_, _, _, err = r.change(ctx, name, ifVersion, "settings", func(rec *store.API) error {
+		rec.Settings.Upstream = strings.TrimSpace(s.Upstream)
+		rec.Settings.ToolPrefix = strings.TrimSpace(s.ToolPrefix)
+		rec.Settings.Timeout = timeout
+		return nil
+	})
+	return err
+}
+
+// PutSpec builds, stores and serves a new spec version (see [web.Editor]).
+func (r *registry) PutSpec(ctx context.Context, name string, ifVersion int64, req web.UploadRequest) (*web.SpecChange, error) {
+	data, src, err := r.specOf(ctx, req)
+	if err != nil {
+		return nil, err
+	}
+	var old []*toolRef
+	if sa, ok := r.servedAPI(name); ok {
+		old = toolRefs(sa.api)
+	}
+	_, a, stored, err := r.change(ctx, name, ifVersion, "new spec", func(rec *store.API) error {
+		rec.Spec = store.Spec{Data: data, Source: src}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	d := diffTools(old, toolRefs(a))
+	return &web.SpecChange{Version: stored.Version, Tools: len(a.Snapshot().list), Added: d.Added, Removed: d.Removed,
+		Changed: d.Changed, Breaking: d.Breaking, Diagnostics: diagnostics(a.Snapshot().diags)}, nil
+}
+
+// Delete removes a stored API (see [web.Editor]).
+func (r *registry) Delete(ctx context.Context, name string, ifVersion int64) error {
+	if _, clash := r.g.apis[name]; clash {
+		return fmt.Errorf("API %q is defined in the configuration file: %w", name, store.ErrReadOnly)
+	}
+	r.writeMu.Lock()
+	defer r.writeMu.Unlock()
+	if err := r.st.Delete(ctx, name, ifVersion); err != nil {
+		return err
+	}
+	r.remove(name)
+	r.auditChange(ctx, "delete", name, 0)
+	return nil
+}
+
 // rollback writes a new version of the API copying version to, builds
 // and serves it.
 func (r *registry) rollback(ctx context.Context, name string, to, ifVersion int64) (*API, *store.API, error) {
@@ -741,6 +799,10 @@ func (r *registry) Get(ctx context.Context, name string) (*web.APIDetail, error)
 	}
 	d := r.detail(sa.api, sa.record)
 	d.Version = sa.version
+	d.Settings = web.Settings{Upstream: sa.record.Settings.Upstream, ToolPrefix: sa.record.Settings.ToolPrefix}
+	if t := sa.record.Settings.Timeout; t > 0 {
+		d.Settings.Timeout = t.String()
+	}
 	d.Source = string(sa.record.Spec.Source.Kind)
 	if l := sa.record.Spec.Source.Location; l != "" {
 		d.Source += " " + l

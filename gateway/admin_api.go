@@ -273,17 +273,12 @@ func (r *registry) apiPatch(w http.ResponseWriter, req *http.Request) {
 		r.fail(w, req, err)
 		return
 	}
-	var timeout time.Duration
-	if p.Timeout != "" {
-		d, err := time.ParseDuration(p.Timeout)
-		if err != nil || d <= 0 {
-			r.fail(w, req, fmt.Errorf("%w: timeout %q: want a positive duration such as \"30s\"", store.ErrInvalid, p.Timeout))
-			return
-		}
-		timeout = d
+	timeout, err := parseTimeout(p.Timeout)
+	if err == nil {
+		err = checkUpstream(p.Upstream)
 	}
-	if p.Upstream != "" && !isHTTPURL(p.Upstream) {
-		r.fail(w, req, fmt.Errorf("%w: upstream %q: want an http or https URL", store.ErrInvalid, p.Upstream))
+	if err != nil {
+		r.fail(w, req, err)
 		return
 	}
 	_, a, stored, err := r.change(req.Context(), req.PathValue("name"), ifv, "settings", func(rec *store.API) error {
@@ -299,6 +294,26 @@ func (r *registry) apiPatch(w http.ResponseWriter, req *http.Request) {
 	writeJSON(w, http.StatusOK, map[string]any{"version": stored.Version, "tools": len(a.Snapshot().list)})
 }
 
+// parseTimeout reads a settings timeout ("" = the default).
+func parseTimeout(s string) (time.Duration, error) {
+	if s == "" {
+		return 0, nil
+	}
+	d, err := time.ParseDuration(s)
+	if err != nil || d <= 0 {
+		return 0, fmt.Errorf("%w: timeout %q: want a positive duration such as \"30s\"", store.ErrInvalid, s)
+	}
+	return d, nil
+}
+
+// checkUpstream checks an upstream setting ("" = the spec's servers).
+func checkUpstream(s string) error {
+	if s != "" && !isHTTPURL(s) {
+		return fmt.Errorf("%w: upstream %q: want an http or https URL", store.ErrInvalid, s)
+	}
+	return nil
+}
+
 func isHTTPURL(s string) bool {
 	return strings.HasPrefix(s, "https://") || strings.HasPrefix(s, "http://")
 }
@@ -308,19 +323,7 @@ func (r *registry) apiDelete(w http.ResponseWriter, req *http.Request) {
 	if !ok {
 		return
 	}
-	name := req.PathValue("name")
-	if _, clash := r.g.apis[name]; clash {
-		r.fail(w, req, fmt.Errorf("API %q is defined in the configuration file: %w", name, store.ErrReadOnly))
-		return
-	}
-	r.writeMu.Lock()
-	err := r.st.Delete(req.Context(), name, ifv)
-	if err == nil {
-		r.remove(name)
-		r.auditChange(req.Context(), "delete", name, 0)
-	}
-	r.writeMu.Unlock()
-	if err != nil {
+	if err := r.Delete(req.Context(), req.PathValue("name"), ifv); err != nil {
 		r.fail(w, req, err)
 		return
 	}
@@ -332,35 +335,21 @@ func (r *registry) apiPutSpec(w http.ResponseWriter, req *http.Request) {
 	if !ok {
 		return
 	}
-	name := req.PathValue("name")
 	up, err := web.ReadUpload(w, req, r.maxSpec)
 	if err != nil {
 		r.fail(w, req, err)
 		return
 	}
-	data, src, err := r.specOf(req.Context(), up)
+	ch, err := r.PutSpec(req.Context(), req.PathValue("name"), ifv, up)
 	if err != nil {
 		r.fail(w, req, err)
 		return
 	}
-	var old []*toolRef
-	if sa, ok := r.servedAPI(name); ok {
-		old = toolRefs(sa.api)
-	}
-	_, a, stored, err := r.change(req.Context(), name, ifv, "new spec", func(rec *store.API) error {
-		rec.Spec = store.Spec{Data: data, Source: src}
-		return nil
-	})
-	if err != nil {
-		r.fail(w, req, err)
-		return
-	}
-	w.Header().Set("ETag", etag(stored.Version))
-	snap := a.Snapshot()
+	w.Header().Set("ETag", etag(ch.Version))
 	writeJSON(w, http.StatusOK, map[string]any{
-		"version": stored.Version, "tools": len(snap.list),
-		"diff":        diffTools(old, toolRefs(a)),
-		"diagnostics": nonNil(diagnostics(snap.diags)),
+		"version": ch.Version, "tools": ch.Tools,
+		"diff":        specDiff{Added: ch.Added, Removed: ch.Removed, Changed: ch.Changed, Breaking: ch.Breaking},
+		"diagnostics": nonNil(ch.Diagnostics),
 	})
 }
 

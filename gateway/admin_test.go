@@ -806,3 +806,59 @@ func TestRegistryRefusesRebinding(t *testing.T) {
 		}
 	}
 }
+
+// TestUIEdits: the API page's settings, new-spec and delete forms go
+// through the same registry service as the admin API.
+func TestUIEdits(t *testing.T) {
+	e := newRegEnv(t, "", nil)
+	wantStatus(t, "upload", e.upload(t, "POST", "/admin/api/apis", map[string]string{"name": "pets", "upstream": e.upstream}, e.spec, nil), 201)
+	page := e.do(t, "GET", "/apis/pets", "", nil, nil)
+	for _, want := range []string{`<label for="set-prefix">Tool prefix</label>`, `<label for="new-spec">New OpenAPI file</label>`, "Delete pets", `value="` + e.upstream + `"`} {
+		if !strings.Contains(page.raw, want) {
+			t.Errorf("API page lacks %q", want)
+		}
+	}
+	form := func(path string, v neturl.Values) answer {
+		return e.do(t, "POST", path, "application/x-www-form-urlencoded", strings.NewReader(v.Encode()), nil)
+	}
+	a := form("/apis/pets/settings", neturl.Values{"upstream": {e.upstream}, "toolPrefix": {"p_"}, "timeout": {"soon"}, "version": {"1"}})
+	if a.status != 400 || !strings.Contains(a.raw, "positive duration") {
+		t.Errorf("bad timeout: %d", a.status)
+	}
+	a = form("/apis/pets/settings", neturl.Values{"upstream": {e.upstream}, "toolPrefix": {"p_"}, "timeout": {"5s"}, "version": {"1"}})
+	if a.status != 200 || !strings.Contains(a.raw, "Saved.") {
+		t.Errorf("settings: %d", a.status)
+	}
+	if got := e.tools(t, "pets"); !slices.Equal(got, []string{"p_createPet", "p_deletePet", "p_getPet", "p_listPets"}) {
+		t.Errorf("after the prefix, tools = %v", got)
+	}
+	// A new spec from the page: the answer names the removed tool.
+	a = e.upload(t, "POST", "/apis/pets/spec", map[string]string{"version": "2"}, petsWithout(t, e.spec, "delete", "deletePet"), nil)
+	if a.status != 200 || !strings.Contains(a.raw, "Version 3: 3 tools. Removed: p_deletePet.") {
+		t.Errorf("new spec from the UI: %d\n%s", a.status, a.raw)
+	}
+	a = e.upload(t, "POST", "/apis/pets/spec", map[string]string{"version": "3"}, []byte("not: [openapi"), nil)
+	if a.status != 422 {
+		t.Errorf("broken spec from the UI: %d", a.status)
+	}
+	if got := e.tools(t, "pets"); len(got) != 3 {
+		t.Errorf("a broken spec changed the tools: %v", got)
+	}
+	// Delete needs the confirmation and the current version.
+	if a = form("/apis/pets/delete", neturl.Values{"version": {"3"}}); a.status != 400 {
+		t.Errorf("delete without confirmation: %d", a.status)
+	}
+	if a = form("/apis/pets/delete", neturl.Values{"version": {"2"}, "confirm": {"yes"}}); a.status != 412 {
+		t.Errorf("stale delete: %d", a.status)
+	}
+	if a = form("/apis/pets/delete", neturl.Values{"version": {"3"}, "confirm": {"yes"}}); a.status != 200 || !strings.Contains(a.raw, "Deleted pets.") {
+		t.Errorf("delete: %d", a.status)
+	}
+	if r := modern(t, e.srv.URL+"/mcp/pets", "", "tools/list", nil); r.status != http.StatusNotFound {
+		t.Errorf("deleted API still served: %d", r.status)
+	}
+	// Configured APIs have no edit forms.
+	if page := e.do(t, "GET", "/apis/configured", "", nil, nil); strings.Contains(page.raw, "Save settings") {
+		t.Error("a configured API offers edit forms")
+	}
+}

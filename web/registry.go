@@ -31,6 +31,37 @@ type Registry interface {
 	Readiness(ctx context.Context, name string) (*Readiness, error)
 }
 
+// Editor is the optional part of a [Registry] that edits an API's
+// settings and spec and deletes it; without it the API page shows none of
+// these forms.
+type Editor interface {
+	// UpdateSettings changes the API's upstream, tool prefix and timeout
+	// as a new version; ifVersion as in the store.
+	UpdateSettings(ctx context.Context, name string, ifVersion int64, s Settings) error
+	// PutSpec builds and stores a new version of the API's spec (Spec or
+	// SpecURL of req); a spec that fails changes nothing.
+	PutSpec(ctx context.Context, name string, ifVersion int64, req UploadRequest) (*SpecChange, error)
+	// Delete removes the API and its versions.
+	Delete(ctx context.Context, name string, ifVersion int64) error
+}
+
+// Settings are the settings the API page edits.
+type Settings struct {
+	Upstream   string
+	ToolPrefix string
+	// Timeout is a duration such as "30s"; empty means the default.
+	Timeout string
+}
+
+// SpecChange is what a new spec version changed.
+type SpecChange struct {
+	Version int64
+	Tools   int
+	// Tool names, each sorted.
+	Added, Removed, Changed, Breaking []string
+	Diagnostics                        []Diagnostic
+}
+
 // PolicyService is the optional part of a [Registry] behind the policy
 // editor and simulator; without it the UI has no policy page.
 type PolicyService interface {
@@ -138,6 +169,8 @@ type APISummary struct {
 // APIDetail is one API with its operations.
 type APIDetail struct {
 	APISummary
+	// Settings are the editable settings (stored APIs).
+	Settings Settings
 	// PRMURL is the protected resource metadata URL ("" when the API is
 	// served without authorization).
 	PRMURL string

@@ -91,6 +91,11 @@ func New(reg Registry, opts *Options) (*Handler, error) {
 	m.HandleFunc("GET /apis/{name}/connect", h.connect)
 	m.HandleFunc("GET /apis/{name}/versions", h.versions)
 	m.HandleFunc("GET /apis/{name}/readiness", h.readiness)
+	if _, ok := reg.(Editor); ok {
+		m.HandleFunc("POST /apis/{name}/settings", h.saveSettings)
+		m.HandleFunc("POST /apis/{name}/spec", h.putSpec)
+		m.HandleFunc("POST /apis/{name}/delete", h.deleteAPI)
+	}
 	if _, ok := reg.(PolicyService); ok {
 		m.HandleFunc("GET /apis/{name}/policy", h.policy)
 		m.HandleFunc("POST /apis/{name}/policy", h.savePolicy)
@@ -140,6 +145,7 @@ type page struct {
 	SimScopes, SimClaims  string
 	Decisions             []Decision
 	HasPolicy             bool
+	HasEditor             bool
 	MaxSize               string
 	MCPJSON               string
 	// VSCodeURI is a vscode: link, built here from validated values
@@ -151,6 +157,7 @@ type page struct {
 func (h *Handler) render(w http.ResponseWriter, r *http.Request, status int, name string, p *page) {
 	p.Base, p.CSS = h.opts.Base, h.css
 	_, p.HasPolicy = h.reg.(PolicyService)
+	_, p.HasEditor = h.reg.(Editor)
 	if p.MaxSize == "" {
 		p.MaxSize = FormatSize(h.opts.MaxUploadBytes)
 	}
@@ -209,6 +216,9 @@ func (h *Handler) errorText(r *http.Request, err error) (int, string, []Diagnost
 func (h *Handler) list(w http.ResponseWriter, r *http.Request) {
 	apis, err := h.reg.List(r.Context())
 	p := &page{Title: "APIs", Nav: "apis", APIs: apis}
+	if d := r.URL.Query().Get("deleted"); d != "" {
+		p.Flash = "Deleted " + d + "."
+	}
 	st := http.StatusOK
 	if err != nil {
 		st, p.Error, _ = h.errorText(r, err)
@@ -302,6 +312,15 @@ func (h *Handler) detail(w http.ResponseWriter, r *http.Request) {
 	}
 	if r.URL.Query().Get("saved") != "" {
 		p.Flash = "Saved."
+	}
+	if v := r.URL.Query().Get("specVersion"); v != "" {
+		p.Flash = fmt.Sprintf("Version %s: %d tools.", v, a.Tools)
+		if rm := r.URL.Query().Get("removed"); rm != "" {
+			p.Flash += " Removed: " + rm + "."
+		}
+		if ad := r.URL.Query().Get("added"); ad != "" {
+			p.Flash += " Added: " + ad + "."
+		}
 	}
 	h.render(w, r, http.StatusOK, "api", p)
 }
@@ -482,6 +501,80 @@ func (h *Handler) savePolicy(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	http.Redirect(w, r, h.opts.Base+"/apis/"+url.PathEscape(name)+"/policy?saved=1", http.StatusSeeOther)
+}
+
+// editFailed renders the API page with the error of a refused edit.
+func (h *Handler) editFailed(w http.ResponseWriter, r *http.Request, name string, err error) {
+	st, msg, diags := h.errorText(r, err)
+	if st == http.StatusPreconditionFailed {
+		msg = "Someone changed this API since the page was loaded; nothing was saved. The page now shows the latest version."
+	}
+	a, gerr := h.reg.Get(r.Context(), name)
+	if gerr != nil {
+		h.render(w, r, st, "apis", &page{Title: name, Nav: "apis", Error: msg, Diagnostics: diags})
+		return
+	}
+	h.render(w, r, st, "api", &page{Title: a.Name, Nav: "apis", API: a, Error: msg, Diagnostics: diags})
+}
+
+func formVersion(r *http.Request) int64 {
+	v, _ := strconv.ParseInt(r.FormValue("version"), 10, 64)
+	return v
+}
+
+func (h *Handler) saveSettings(w http.ResponseWriter, r *http.Request) {
+	name := r.PathValue("name")
+	r.Body = http.MaxBytesReader(w, r.Body, 64<<10)
+	if err := r.ParseForm(); err != nil {
+		http.Error(w, "bad form", http.StatusBadRequest)
+		return
+	}
+	s := Settings{Upstream: r.PostFormValue("upstream"), ToolPrefix: r.PostFormValue("toolPrefix"), Timeout: r.PostFormValue("timeout")}
+	if err := h.reg.(Editor).UpdateSettings(r.Context(), name, formVersion(r), s); err != nil {
+		h.editFailed(w, r, name, err)
+		return
+	}
+	http.Redirect(w, r, h.opts.Base+"/apis/"+url.PathEscape(name)+"?saved=1", http.StatusSeeOther)
+}
+
+func (h *Handler) putSpec(w http.ResponseWriter, r *http.Request) {
+	name := r.PathValue("name")
+	req, err := ReadUpload(w, r, h.opts.MaxUploadBytes)
+	if err != nil {
+		h.editFailed(w, r, name, err)
+		return
+	}
+	ch, err := h.reg.(Editor).PutSpec(r.Context(), name, formVersion(r), req)
+	if err != nil {
+		h.editFailed(w, r, name, err)
+		return
+	}
+	q := url.Values{"specVersion": {strconv.FormatInt(ch.Version, 10)}}
+	if len(ch.Removed) > 0 {
+		q.Set("removed", strings.Join(ch.Removed, ", "))
+	}
+	if len(ch.Added) > 0 {
+		q.Set("added", strings.Join(ch.Added, ", "))
+	}
+	http.Redirect(w, r, h.opts.Base+"/apis/"+url.PathEscape(name)+"?"+q.Encode(), http.StatusSeeOther)
+}
+
+func (h *Handler) deleteAPI(w http.ResponseWriter, r *http.Request) {
+	name := r.PathValue("name")
+	r.Body = http.MaxBytesReader(w, r.Body, 64<<10)
+	if err := r.ParseForm(); err != nil {
+		http.Error(w, "bad form", http.StatusBadRequest)
+		return
+	}
+	if r.PostFormValue("confirm") != "yes" {
+		h.editFailed(w, r, name, fmt.Errorf("%w: tick the box to confirm the deletion", store.ErrInvalid))
+		return
+	}
+	if err := h.reg.(Editor).Delete(r.Context(), name, formVersion(r)); err != nil {
+		h.editFailed(w, r, name, err)
+		return
+	}
+	http.Redirect(w, r, h.opts.Base+"/?deleted="+url.QueryEscape(name), http.StatusSeeOther)
 }
 
 func (h *Handler) connect(w http.ResponseWriter, r *http.Request) {
