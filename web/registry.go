@@ -59,7 +59,7 @@ type SpecChange struct {
 	Tools   int
 	// Tool names, each sorted.
 	Added, Removed, Changed, Breaking []string
-	Diagnostics                        []Diagnostic
+	Diagnostics                       []Diagnostic
 }
 
 // PolicyService is the optional part of a [Registry] behind the policy
