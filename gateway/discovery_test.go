@@ -1,7 +1,6 @@
 package gateway
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"log/slog"
@@ -12,7 +11,6 @@ import (
 	"runtime"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -24,24 +22,6 @@ import (
 	"github.com/rest2mcp/rest2mcp/mcpgen"
 	"github.com/rest2mcp/rest2mcp/policies"
 )
-
-// syncBuffer is a bytes.Buffer safe for the gateway's concurrent logging.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
 
 // discoveryGateway serves api (the petstore against the demo upstream
 // unless set) in discovery mode with metrics, writing audit records as
@@ -322,15 +302,6 @@ func TestDiscoveryGitHubListSize(t *testing.T) {
 	if names, _ := searchResults(t, res); len(names) == 0 || !slices.Contains(names, "pulls_merge") {
 		t.Errorf("search on GitHub: %v", names)
 	}
-}
-
-func toStrings(v any) []string {
-	l, _ := v.([]any)
-	out := []string{}
-	for _, x := range l {
-		out = append(out, x.(string))
-	}
-	return out
 }
 
 // TestToolsetsGitHub serves GitHub's description with toolsets: auto and

@@ -19,6 +19,7 @@ import (
 	"github.com/rest2mcp/rest2mcp/gateway/config"
 	"github.com/rest2mcp/rest2mcp/internal/ssrf"
 	"github.com/rest2mcp/rest2mcp/openapi"
+	"github.com/rest2mcp/rest2mcp/store"
 )
 
 // Options configure [New].
@@ -49,6 +50,10 @@ type Options struct {
 	// loads the spec once to name the API); their APIs' first build uses
 	// them instead of loading the spec again. Reloads load from the source.
 	Documents map[string]*openapi.Document
+	// Registry, when set, serves the APIs of a store beside the configured
+	// ones, with the web UI at / and the admin API under /admin/api/ (see
+	// admin.go). It needs a loopback listener.
+	Registry *RegistryOptions
 }
 
 // Gateway serves every configured API.
@@ -80,6 +85,11 @@ type Gateway struct {
 	// streams cancels long-lived streams (subscriptions/listen) on
 	// shutdown, so that they do not hold it for the whole grace period.
 	streams streamSet
+	// reg serves stored APIs; nil without a registry.
+	reg *registry
+	// regChanges is the registry's change feed, followed by Run.
+	regChanges <-chan store.Change
+	stopFeed   context.CancelFunc
 }
 
 // New loads every API and assembles the HTTP handler. It returns all
@@ -145,6 +155,11 @@ func New(ctx context.Context, opts Options) (*Gateway, error) {
 	}
 	if err := errors.Join(errs...); err != nil {
 		return nil, err
+	}
+	if opts.Registry != nil {
+		if err := g.openRegistry(ctx, *opts.Registry); err != nil {
+			return nil, err
+		}
 	}
 	g.echo = g.newEcho()
 	g.root = http.HandlerFunc(g.serveRoot)
@@ -244,6 +259,15 @@ func (g *Gateway) Run(ctx context.Context, ready func(addr net.Addr)) error {
 	}
 	srv.RegisterOnShutdown(g.streams.closeAll)
 	g.log.Info("listening", "addr", ln.Addr().String(), "public_url", g.cfg.PublicURL, "apis", strings.Join(g.order, ","))
+	if g.reg != nil {
+		done := make(chan struct{})
+		go func() {
+			defer close(done)
+			g.reg.follow(ctx, g.regChanges)
+		}()
+		// Run owns the feed: it stops and is waited for on every return.
+		defer func() { g.stopFeed(); <-done }()
+	}
 	if ready != nil {
 		ready(ln.Addr())
 	}
@@ -292,6 +316,7 @@ func (g *Gateway) newEcho() *echo.Echo {
 	for path, h := range g.routes {
 		e.Any(path, echo.WrapHandler(h))
 	}
+	g.mountRegistry(e)
 
 	protected := 0
 	var only *API
@@ -313,6 +338,9 @@ func (g *Gateway) newEcho() *echo.Echo {
 
 func (g *Gateway) serveMCP(c echo.Context) error {
 	a, ok := g.apis[c.Param("api")]
+	if !ok && g.reg != nil {
+		a, ok = g.reg.lookup(c.Param("api"))
+	}
 	if !ok {
 		names := append([]string(nil), g.order...)
 		sort.Strings(names)

@@ -92,8 +92,13 @@ type Config struct {
 	// needs Metrics, and is required with Metrics when Listen is not
 	// loopback.
 	MetricsListen string `json:"metricsListen,omitempty"`
-	// APIs are the REST APIs to serve; at least one.
+	// APIs are the REST APIs to serve; at least one unless Store is set.
 	APIs []API `json:"apis"`
+	// Store turns on the registry (web UI at /, admin API under
+	// /admin/api/) and says where it keeps its APIs: a PostgreSQL URL
+	// (postgres://…, for several replicas) or the path of a SQLite file.
+	// Overridden by REST2MCP_STORE and the --store/--data-dir flags.
+	Store string `json:"store,omitempty"`
 
 	// publicURLDefaulted records that PublicURL was derived from Listen.
 	publicURLDefaulted bool
@@ -377,8 +382,8 @@ func (c *Config) Validate() error {
 		p.add("reloadInterval", "must be at least %s (or 0 to turn polling off), got %s", MinReloadInterval, d)
 	}
 	c.validateMetrics(&p)
-	if len(c.APIs) == 0 {
-		p.add("apis", "at least one API is required")
+	if len(c.APIs) == 0 && c.Store == "" {
+		p.add("apis", "at least one API is required (or a registry store)")
 	}
 	loopback := c.ListenIsLoopback()
 	seen := map[string]bool{}
