@@ -343,9 +343,9 @@ func TestToolsetsGitHub(t *testing.T) {
 	t.Logf("%d operations in %d toolset endpoints (plus read-only variants)", all, endpoints)
 }
 
-// TestDiscoveryBatchPrecheck checks that in a JSON-RPC batch every
-// call_operation's target gets its pre-check, even next to a malformed
-// call, so a refused operation is refused with its challenge.
+// TestDiscoveryBatchPrecheck checks that a JSON-RPC batch of
+// call_operation calls never reaches an operation: batches are refused
+// (-32600) before the pre-check, so a refused operation cannot hide in one.
 func TestDiscoveryBatchPrecheck(t *testing.T) {
 	as := oidctest.New(t, nil)
 	srv := discoveryGateway(t, config.API{
@@ -359,7 +359,7 @@ func TestDiscoveryBatchPrecheck(t *testing.T) {
 		{"jsonrpc": "2.0", "id": 2, "method": "tools/call", "params": map[string]any{"name": "call_operation", "arguments": map[string]any{"tool": "deletePet", "arguments": map[string]any{"petId": 1}}}},
 	}
 	r := post(t, url, read, http.Header{"Mcp-Protocol-Version": {"2025-06-18"}}, batch)
-	if r.status != http.StatusForbidden || !strings.Contains(r.header.Get("WWW-Authenticate"), `scope="pets:write"`) {
-		t.Errorf("batch with deletePet: HTTP %d %q %s", r.status, r.header.Get("WWW-Authenticate"), r.raw)
+	if r.status != http.StatusBadRequest || !strings.Contains(string(r.raw), "-32600") {
+		t.Errorf("batch with deletePet: HTTP %d %s, want 400 with -32600", r.status, r.raw)
 	}
 }
