@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/coreos/go-oidc/v3/oidc"
@@ -54,6 +55,11 @@ type keySet struct {
 	lastFetch time.Time
 	lastErr   error
 	inflight  chan struct{}
+	// gen changes whenever the set of keys changes, and staleAt (Unix
+	// nanoseconds) is when the keys are due for their periodic refresh;
+	// the verified-token cache reads both without the lock.
+	gen     atomic.Uint64
+	staleAt atomic.Int64
 }
 
 var _ oidc.KeySet = (*keySet)(nil)
@@ -220,7 +226,11 @@ func (k *keySet) runFetch(ctx context.Context, done chan struct{}, started time.
 	k.inflight = nil
 	k.lastErr = err
 	if err == nil {
+		if !sameKeys(k.keys, keys) {
+			k.gen.Add(1)
+		}
 		k.keys, k.loaded, k.loadedAt = keys, true, started
+		k.staleAt.Store(started.Add(k.maxAge).UnixNano())
 	}
 	close(done)
 }

@@ -6,6 +6,7 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestRequireBearerRejectReasons(t *testing.T) {
@@ -51,5 +52,41 @@ func TestRequireBearerRejectReasons(t *testing.T) {
 				t.Fatalf("reported %v, want [%s] (status %d)", got, tt.want, rec.Code)
 			}
 		})
+	}
+}
+
+// TestRejectReasonsWithVerifiedCache: a token served from the verified-
+// token cache is accepted without a reason, and the same token once
+// expired is refused as invalid_token (never as accepted from the cache).
+func TestRejectReasonsWithVerifiedCache(t *testing.T) {
+	clk := newFakeClock()
+	as := newAS(t, clk, nil)
+	v := newTestVerifier(t, clk, Config{Issuers: []IssuerConfig{issuerFor(as)}}, nil)
+	claims := as.AccessClaims(testResource, "pets:read")
+	claims["exp"] = clk.Now().Add(10 * time.Minute).Unix()
+	tok := as.Mint(t, claims)
+
+	var got []RejectReason
+	h := RequireBearer(v, MiddlewareOptions{
+		OnReject: func(_ context.Context, r RejectReason) { got = append(got, r) },
+	})(http.HandlerFunc(func(http.ResponseWriter, *http.Request) {}))
+	call := func() int {
+		req := httptest.NewRequest(http.MethodPost, "/", strings.NewReader("{}"))
+		req.Header.Set("Authorization", "Bearer "+tok)
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, req)
+		return rec.Code
+	}
+	for i := range 2 { // the second one from the cache
+		if code := call(); code != http.StatusOK || len(got) != 0 {
+			t.Fatalf("call %d: status %d, reasons %v; want 200 and none", i, code, got)
+		}
+	}
+	if _, ok := v.cache.get(tok, clk.Now()); !ok {
+		t.Fatal("token not cached")
+	}
+	clk.Advance(20 * time.Minute) // past exp and the clock-skew leeway
+	if code := call(); code != http.StatusUnauthorized || len(got) != 1 || got[0] != RejectInvalidToken {
+		t.Fatalf("expired cached token: status %d, reasons %v; want 401 and [invalid_token]", code, got)
 	}
 }

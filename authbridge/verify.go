@@ -69,6 +69,8 @@ type Verifier struct {
 	opaque   bool // some issuer introspects opaque tokens
 	logger   *slog.Logger
 	now      func() time.Time
+	// cache holds verified JWTs (verify_cache.go).
+	cache *verifiedCache
 }
 
 // NewVerifier validates opts.Config, resolves introspection secrets and
@@ -88,6 +90,7 @@ func NewVerifier(ctx context.Context, opts VerifierOptions) (*Verifier, error) {
 		byIssuer: map[string]*issuer{},
 		logger:   o.Logger,
 		now:      o.Now,
+		cache:    newVerifiedCache(defaultVerifiedCacheSize),
 	}
 	for _, ic := range o.Config.Issuers {
 		is, err := newIssuer(ic, o)
@@ -183,8 +186,11 @@ func (v *Verifier) Verify(ctx context.Context, raw string) (*Principal, error) {
 	}
 	switch strings.Count(raw, ".") {
 	case 2:
+		if p, ok := v.cache.get(raw, v.now()); ok {
+			return p, nil
+		}
 		if tok, ok := parseJWT(raw); ok {
-			return v.verifyJWT(ctx, raw, tok)
+			return v.verifyJWTCached(ctx, raw, tok)
 		}
 	case 4:
 		if !v.opaque {

@@ -1,11 +1,13 @@
 package bench
 
 import (
+	"net/http"
 	"net/http/httptest"
 	"path/filepath"
 	"runtime"
 	"testing"
 
+	"github.com/rest2mcp/rest2mcp/authbridge"
 	"github.com/rest2mcp/rest2mcp/gateway"
 	"github.com/rest2mcp/rest2mcp/gateway/config"
 )
@@ -99,6 +101,55 @@ func BenchmarkGatewayCall(b *testing.B) {
 	defer stop()
 	_, srv, c := startInProcessUpstream(b, filepath.Join(root, filepath.FromSlash(PetstoreSpecPath)), upstream+"/v1")
 	defer srv.Close()
+	call, err := c.NewToolCall(benchTool, map[string]any{"petId": 1})
+	if err != nil {
+		b.Fatal(err)
+	}
+	for b.Loop() {
+		if _, err := c.Call(b.Context(), call); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkGatewayCallProtected is BenchmarkGatewayCall on a JWT-protected
+// API (RS256 token from an in-process issuer, sent with every call):
+//
+//	go test ./bench -run '^$' -bench GatewayCallProtected -benchtime 20000x -cpuprofile call.cpu
+func BenchmarkGatewayCallProtected(b *testing.B) {
+	root, err := FindModuleRoot(".")
+	if err != nil {
+		b.Skip(err)
+	}
+	upstream, stop, err := startUpstream()
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer stop()
+	iss, err := startIssuer()
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer iss.stop()
+	srv := httptest.NewUnstartedServer(nil)
+	base := "http://" + srv.Listener.Addr().String()
+	cfg := &config.Config{Listen: srv.Listener.Addr().String(), PublicURL: base, APIs: []config.API{{
+		Name: "bench", Spec: filepath.Join(root, filepath.FromSlash(PetstoreSpecPath)), Upstream: upstream + "/v1",
+		Auth: &authbridge.Config{Issuers: []authbridge.IssuerConfig{{Issuer: iss.url, JWKSURL: iss.url + "/jwks"}}},
+	}}}
+	cfg.ApplyDefaults()
+	g, err := gateway.New(b.Context(), gateway.Options{Config: cfg})
+	if err != nil {
+		b.Fatal(err)
+	}
+	srv.Config.Handler = g.Handler()
+	srv.Start()
+	defer srv.Close()
+	tok, err := iss.mint(base+"/mcp/bench", "pets:read pets:write")
+	if err != nil {
+		b.Fatal(err)
+	}
+	c := NewClient(srv.URL+"/mcp/bench", &ClientOptions{HTTPClient: NewHTTPClient(1), Header: http.Header{"Authorization": {"Bearer " + tok}}})
 	call, err := c.NewToolCall(benchTool, map[string]any{"petId": 1})
 	if err != nil {
 		b.Fatal(err)

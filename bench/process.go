@@ -10,6 +10,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"sync"
 	"syscall"
 	"time"
@@ -57,6 +58,14 @@ type GatewayOptions struct {
 	Env []string
 	// Args are appended to the serve command line.
 	Args []string
+	// Config, when set, is a configuration file served with
+	// `serve --config` (Spec and Upstream are then not used; the file
+	// must listen on Port).
+	Config string
+	// Argv, when set, replaces the whole command line after the binary
+	// ("{addr}" in it is replaced by the listen address): for processes
+	// other than rest2mcp, such as the floor relay.
+	Argv []string
 }
 
 // Gateway is a running gateway process.
@@ -78,8 +87,8 @@ type Gateway struct {
 // without waiting for it to be ready. The process is bound to ctx: it is
 // killed when ctx is done. Call [Gateway.Stop] to end it.
 func StartGateway(ctx context.Context, opts GatewayOptions) (*Gateway, error) {
-	if opts.Binary == "" || opts.Spec == "" || opts.Upstream == "" {
-		return nil, errors.New("start gateway: binary, spec and upstream are required")
+	if opts.Binary == "" || (opts.Config == "" && opts.Argv == nil && (opts.Spec == "" || opts.Upstream == "")) {
+		return nil, errors.New("start gateway: binary, and spec and upstream (or a config) are required")
 	}
 	name := opts.Name
 	if name == "" {
@@ -96,6 +105,15 @@ func StartGateway(ctx context.Context, opts GatewayOptions) (*Gateway, error) {
 	addr := net.JoinHostPort("127.0.0.1", strconv.Itoa(port))
 	args := append([]string{"serve", "--spec", opts.Spec, "--upstream", opts.Upstream,
 		"--name", name, "--listen", addr}, opts.Args...)
+	switch {
+	case opts.Argv != nil:
+		args = make([]string, len(opts.Argv))
+		for i, a := range opts.Argv {
+			args[i] = strings.ReplaceAll(a, "{addr}", addr)
+		}
+	case opts.Config != "":
+		args = append([]string{"serve", "--config", opts.Config}, opts.Args...)
+	}
 	cmd := exec.CommandContext(ctx, opts.Binary, args...)
 	cmd.Env = append(os.Environ(), opts.Env...)
 	out := &syncBuffer{max: 64 << 10}

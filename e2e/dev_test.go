@@ -345,7 +345,7 @@ func TestDevConsentPage(t *testing.T) {
 // TestDevInspector lists the tools of `rest2mcp dev --yes` with the MCP
 // Inspector CLI, which does its own OAuth (registration, PKCE, token).
 // Its interactive login opens a browser; MCP_AUTO_OPEN_ENABLED lets it do
-// so without a terminal, and BROWSER points xdg-open at browser.mjs, which
+// so without a terminal, and BROWSER points xdg-open at oauth-browser.mjs, which
 // follows the redirects to the Inspector's loopback callback.
 func TestDevInspector(t *testing.T) {
 	skipShort(t)
@@ -361,7 +361,7 @@ func TestDevInspector(t *testing.T) {
 
 	tmp := t.TempDir()
 	browser := filepath.Join(tmp, "browser.sh")
-	script := fmt.Sprintf("#!/bin/sh\nexec %q %q \"$1\"\n", node, filepath.Join(dir, "browser.mjs"))
+	script := fmt.Sprintf("#!/bin/sh\nexec %q %q \"$1\"\n", node, filepath.Join(dir, "oauth-browser.mjs"))
 	if err := os.WriteFile(browser, []byte(script), 0o700); err != nil {
 		t.Fatal(err)
 	}

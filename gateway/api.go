@@ -5,8 +5,11 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"os"
 	"sync"
 	"sync/atomic"
+
+	"github.com/mark3labs/mcp-go/mcp"
 
 	"github.com/rest2mcp/rest2mcp/authbridge"
 	"github.com/rest2mcp/rest2mcp/gateway/config"
@@ -44,6 +47,15 @@ type API struct {
 	metrics *apiMetrics
 	// inflight lets callers cancel their own requests, and only those.
 	inflight inflight
+	// fastPath enables the tools/call fast path (see fastcall.go);
+	// fastCalls counts the calls it served.
+	fastPath  bool
+	fastCalls atomic.Int64
+	fastSet   atomic.Pointer[fastSet]
+	// serverInfo is the identity mcp-go reports; serverMeta its encoded
+	// _meta for modern results.
+	serverInfo mcp.Implementation
+	serverMeta []byte
 }
 
 // Name returns the API name (the last path segment of its endpoint).
@@ -111,6 +123,9 @@ func newAPI(ctx context.Context, g *Gateway, c config.API, doc *openapi.Document
 		a.prm = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { a.snap.Load().prm.ServeHTTP(w, r) })
 	}
 	a.stream = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { a.current(r.Context()).stream.ServeHTTP(w, r) })
+	a.serverInfo = mcp.Implementation{Name: a.name, Version: g.version}
+	a.serverMeta = encodeServerMeta(a.serverInfo)
+	a.fastPath = os.Getenv(fastPathEnv) != "off"
 	a.handler = a.chain()
 	return a, nil
 }

@@ -60,6 +60,10 @@ type BuildOptions struct {
 	TokenCache *authbridge.TokenCache
 	// Version is reported as the MCP server version ("dev" when empty).
 	Version string
+	// EditTools, when set, edits the generated tools before anything else
+	// sees them and returns the tools to serve: the registry applies its
+	// stable tool names and the admin's per-operation overrides here.
+	EditTools func(tools []*mcpgen.Tool) ([]*mcpgen.Tool, error)
 
 	// metrics is the API's metric children; nil in offline builds.
 	metrics *apiMetrics
@@ -217,7 +221,7 @@ func LoadSpec(ctx context.Context, src openapi.Source, opts BuildOptions) (*open
 	return doc, nil
 }
 
-func (s *Snapshot) generateTools(context.Context, *BuildOptions) error {
+func (s *Snapshot) generateTools(_ context.Context, o *BuildOptions) error {
 	// Descriptions state the scopes the policy requires (added by
 	// compilePolicy), not the spec's own, and none for an API served
 	// without authorization.
@@ -230,6 +234,12 @@ func (s *Snapshot) generateTools(context.Context, *BuildOptions) error {
 	}
 	tools, diags := mcpgen.Generate(s.doc, gen)
 	s.diags = append(s.diags, diags...)
+	if o.EditTools != nil && len(tools) > 0 {
+		var err error
+		if tools, err = o.EditTools(tools); err != nil {
+			return err
+		}
+	}
 	switch {
 	case len(s.doc.Operations) == 0:
 		// Serving (or reloading to) an empty API is never what was meant.

@@ -147,9 +147,41 @@ func requestIDKey(raw json.RawMessage) (string, bool) {
 	if len(raw) == 0 || string(raw) == "null" {
 		return "", false
 	}
+	if k, ok := plainIDKey(raw); ok {
+		return k, true
+	}
 	var id any
 	if json.Unmarshal(raw, &id) != nil {
 		return "", false
 	}
 	return fmt.Sprint(id), true
+}
+
+// plainIDKey computes requestIDKey without decoding for the common ids:
+// integers of at most 6 digits (which %v prints as written; longer ones
+// it may print with an exponent, as it prints the float64 mcp-go decodes)
+// and strings
+// without escapes or non-ASCII bytes.
+func plainIDKey(raw json.RawMessage) (string, bool) {
+	if raw[0] == '"' {
+		for _, c := range raw[1 : len(raw)-1] {
+			if c == '\\' || c >= 0x80 {
+				return "", false
+			}
+		}
+		return string(raw[1 : len(raw)-1]), true
+	}
+	digits := raw
+	if digits[0] == '-' {
+		digits = digits[1:]
+	}
+	if len(digits) == 0 || len(digits) > 6 || string(raw) == "-0" {
+		return "", false
+	}
+	for _, c := range digits {
+		if c < '0' || c > '9' {
+			return "", false
+		}
+	}
+	return string(raw), true
 }

@@ -79,37 +79,21 @@ func (s *Snapshot) calledTools(ctx context.Context) []string {
 	if !s.discoveryMode() || len(names) == 0 {
 		return names
 	}
-	b, ok := ctx.Value(bodyKey{}).(*bodyInfo)
-	if !ok {
-		return nil
-	}
-	raw := bytes.TrimSpace(b.raw)
-	if len(raw) > 0 && raw[0] != '[' {
-		raw = append(append([]byte{'['}, raw...), ']')
-	}
-	var msgs []json.RawMessage
-	if json.Unmarshal(raw, &msgs) != nil {
-		return nil // mcp-go answers the malformed message
-	}
+	// The body stage decoded the one message (batches are refused before
+	// this point); only the meta-tool's "tool" argument is read here. A
+	// call whose target cannot be read is refused by its handler.
 	var out []string
-	for _, m := range msgs {
-		// Each message on its own: one malformed call must not hide the
-		// target of another from the pre-check. A call whose target
-		// cannot be read is refused by its handler.
-		var msg struct {
-			Method string `json:"method"`
-			Params struct {
-				Name      string          `json:"name"`
-				Arguments json.RawMessage `json:"arguments"`
-			} `json:"params"`
+	for _, c := range calls {
+		if c.Method != "tools/call" {
+			continue
 		}
 		var args struct {
 			Tool string `json:"tool"`
 		}
-		if json.Unmarshal(m, &msg) != nil || msg.Method != "tools/call" || json.Unmarshal(msg.Params.Arguments, &args) != nil {
+		if json.Unmarshal(c.Params.Arguments, &args) != nil {
 			continue
 		}
-		switch msg.Params.Name {
+		switch c.Params.Name {
 		case mcpgen.CallOperationTool:
 			out = append(out, args.Tool)
 		case mcpgen.CallReadOperationTool:

@@ -1,7 +1,6 @@
 package gateway
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"log/slog"
@@ -12,7 +11,6 @@ import (
 	"runtime"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -24,24 +22,6 @@ import (
 	"github.com/rest2mcp/rest2mcp/mcpgen"
 	"github.com/rest2mcp/rest2mcp/policies"
 )
-
-// syncBuffer is a bytes.Buffer safe for the gateway's concurrent logging.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
 
 // discoveryGateway serves api (the petstore against the demo upstream
 // unless set) in discovery mode with metrics, writing audit records as
@@ -324,15 +304,6 @@ func TestDiscoveryGitHubListSize(t *testing.T) {
 	}
 }
 
-func toStrings(v any) []string {
-	l, _ := v.([]any)
-	out := []string{}
-	for _, x := range l {
-		out = append(out, x.(string))
-	}
-	return out
-}
-
 // TestToolsetsGitHub serves GitHub's description with toolsets: auto and
 // checks that the toolset endpoints serve every operation, each listing
 // at most 128 tools (VS Code's and Copilot's limit).
@@ -372,9 +343,9 @@ func TestToolsetsGitHub(t *testing.T) {
 	t.Logf("%d operations in %d toolset endpoints (plus read-only variants)", all, endpoints)
 }
 
-// TestDiscoveryBatchPrecheck checks that in a JSON-RPC batch every
-// call_operation's target gets its pre-check, even next to a malformed
-// call, so a refused operation is refused with its challenge.
+// TestDiscoveryBatchPrecheck checks that a JSON-RPC batch of
+// call_operation calls never reaches an operation: batches are refused
+// (-32600) before the pre-check, so a refused operation cannot hide in one.
 func TestDiscoveryBatchPrecheck(t *testing.T) {
 	as := oidctest.New(t, nil)
 	srv := discoveryGateway(t, config.API{
@@ -388,7 +359,7 @@ func TestDiscoveryBatchPrecheck(t *testing.T) {
 		{"jsonrpc": "2.0", "id": 2, "method": "tools/call", "params": map[string]any{"name": "call_operation", "arguments": map[string]any{"tool": "deletePet", "arguments": map[string]any{"petId": 1}}}},
 	}
 	r := post(t, url, read, http.Header{"Mcp-Protocol-Version": {"2025-06-18"}}, batch)
-	if r.status != http.StatusForbidden || !strings.Contains(r.header.Get("WWW-Authenticate"), `scope="pets:write"`) {
-		t.Errorf("batch with deletePet: HTTP %d %q %s", r.status, r.header.Get("WWW-Authenticate"), r.raw)
+	if r.status != http.StatusBadRequest || !strings.Contains(string(r.raw), "-32600") {
+		t.Errorf("batch with deletePet: HTTP %d %s, want 400 with -32600", r.status, r.raw)
 	}
 }

@@ -15,20 +15,26 @@
 // APIs whose files changed; files a spec references are not watched, nor
 // specs given as URLs (see reload.go).
 //
-// The middleware chain of an MCP endpoint, outermost first:
+// The path of an MCP request, outermost first (/mcp/{api} of a known API
+// bypasses echo, see root.go):
 //
-//	recover → request id → request id in the context and the server
-//	  span (logctx.go, tracing.go) → access log → snapshot pin → metrics
-//	  (requests, durations; the auth stages count their own refusals by
-//	  reason) → Host/Origin check → body
-//	  limit (size and read time) → bearer verification (401 +
-//	  WWW-Authenticate) → rate limit (tools/call) → scope pre-check for
-//	  tools/call, the one policy decision per call (403 insufficient_scope
-//	  step-up; the decision travels in the context) → cancellation scoped
-//	  to the caller (notifications/cancelled is answered here, see
-//	  cancel.go) → tools/list from pre-encoded bytes → the snapshot's
-//	  mcp-go StreamableHTTPServer (stateless, both protocol eras) → tool
-//	  handler (the pre-check's decision, credentials, upstream call)
+//	request id (into the context), panic recovery, the server span
+//	  (off unless tracing; logctx.go, tracing.go) → snapshot pin →
+//	  metrics (requests, durations; the auth stages count their own
+//	  refusals by reason) → Host/Origin check → POST
+//	  only (405 + Allow) → bearer verification from the headers alone
+//	  (401 + WWW-Authenticate; verified JWTs cached until exp) → body:
+//	  bounded per request, in time and in total (503 + Retry-After),
+//	  decoded once, malformed JSON-RPC answered (-32700/-32600) → rate
+//	  limit (tools/call) → scope pre-check for tools/call, the one policy
+//	  decision per call (403 insufficient_scope step-up; the decision
+//	  travels in the context; audit records queued off the path) →
+//	  cancellation scoped to the caller (notifications/cancelled is
+//	  answered here, see cancel.go) → the tools/call fast path
+//	  (fastcall.go: direct invoke, mcp-go's bytes) → tools/list from
+//	  pre-encoded bytes → the snapshot's mcp-go StreamableHTTPServer
+//	  (stateless, both protocol eras) → tool handler (the pre-check's
+//	  decision, credentials, upstream call)
 //
 // DESIGN.md at the repository root walks the same path with file names.
 //

@@ -20,6 +20,7 @@ import (
 	"github.com/rest2mcp/rest2mcp/gateway/config"
 	"github.com/rest2mcp/rest2mcp/internal/ssrf"
 	"github.com/rest2mcp/rest2mcp/openapi"
+	"github.com/rest2mcp/rest2mcp/store"
 )
 
 // Options configure [New].
@@ -54,6 +55,10 @@ type Options struct {
 	// tracing.go) whatever the configuration says; nil builds an OTLP
 	// provider when tracing is configured, else tracing is off.
 	TracerProvider trace.TracerProvider
+	// Registry, when set, serves the APIs of a store beside the configured
+	// ones, with the web UI at / and the admin API under /admin/api/ (see
+	// admin.go). It needs a loopback listener.
+	Registry *RegistryOptions
 }
 
 // Gateway serves every configured API.
@@ -61,6 +66,7 @@ type Gateway struct {
 	cfg            *config.Config
 	log            *slog.Logger
 	audit          *slog.Logger
+	auditAsync     *asyncHandler
 	lookupEnv      func(string) (string, bool)
 	upstreamClient *http.Client
 	outboundClient *http.Client
@@ -72,7 +78,23 @@ type Gateway struct {
 	apis  map[string]*API
 	order []string
 	echo  *echo.Echo
+	// root routes /mcp/<api> straight to the API's handler and everything
+	// else through echo.
+	root  http.Handler
 	ready atomic.Bool
+	// budget bounds the request bodies held in memory across requests.
+	budget *bodyBudget
+	// ridPrefix and ridSeq make request ids for the MCP endpoints.
+	ridPrefix string
+	ridSeq    atomic.Uint64
+	// streams cancels long-lived streams (subscriptions/listen) on
+	// shutdown, so that they do not hold it for the whole grace period.
+	streams streamSet
+	// reg serves stored APIs; nil without a registry.
+	reg *registry
+	// regChanges is the registry's change feed, followed by Run.
+	regChanges <-chan store.Change
+	stopFeed   context.CancelFunc
 
 	// observability (tracing.go, logctx.go)
 	tracing    *tracing
@@ -93,14 +115,19 @@ func New(ctx context.Context, opts Options) (*Gateway, error) {
 	if audit == nil {
 		audit = log.With("component", "audit")
 	}
-	log, audit, closeAudit, err := observabilityLoggers(opts.Config, log, opts.AuditLogger, audit) // observability hook
+	audit, closeAudit, err := auditSink(opts.Config, opts.AuditLogger, audit) // observability hook: configured sink
 	if err != nil {
 		return nil, err
 	}
+	auditAsync := newAsyncHandler(audit.Handler(), auditQueueSize)
+	// observability hook: ContextHandler outermost, so that the request id
+	// is read from the context before the record is queued.
+	log, audit = contextLogger(log), contextLogger(slog.New(auditAsync))
 	g := &Gateway{
 		cfg:            opts.Config,
 		log:            log,
 		audit:          audit,
+		auditAsync:     auditAsync,
 		lookupEnv:      opts.LookupEnv,
 		upstreamClient: opts.UpstreamClient,
 		outboundClient: opts.OutboundClient,
@@ -109,6 +136,11 @@ func New(ctx context.Context, opts Options) (*Gateway, error) {
 		apis:           map[string]*API{},
 		tokenCache:     authbridge.NewTokenCache(authbridge.TokenCacheOptions{}),
 		closeAudit:     closeAudit,
+		budget:         &bodyBudget{max: opts.Config.MaxTotalBodyBytes},
+		ridPrefix:      newRequestIDPrefix(),
+	}
+	if g.budget.max <= 0 {
+		g.budget.max = max(config.DefaultMaxTotalBodyBytes, opts.Config.MaxBodyBytes)
 	}
 	if g.version == "" {
 		g.version = "dev"
@@ -143,7 +175,13 @@ func New(ctx context.Context, opts Options) (*Gateway, error) {
 	if err := errors.Join(errs...); err != nil {
 		return nil, err
 	}
+	if opts.Registry != nil {
+		if err := g.openRegistry(ctx, *opts.Registry); err != nil {
+			return nil, err
+		}
+	}
 	g.echo = g.newEcho()
+	g.root = http.HandlerFunc(g.serveRoot)
 	g.ready.Store(true)
 	return g, nil
 }
@@ -191,7 +229,7 @@ func (g *Gateway) APIs() []*API {
 }
 
 // Handler returns the gateway's HTTP handler.
-func (g *Gateway) Handler() http.Handler { return g.echo }
+func (g *Gateway) Handler() http.Handler { return g.root }
 
 // Reload rebuilds every API's snapshot; APIs that fail keep their current
 // snapshot. All failures are returned together.
@@ -234,12 +272,22 @@ func (g *Gateway) Run(ctx context.Context, ready func(addr net.Addr)) error {
 		g.log.Info("polling spec and policy files for changes", "interval", interval)
 	}
 	srv := &http.Server{
-		Handler:           g.echo,
+		Handler:           g.root,
 		ReadHeaderTimeout: 10 * time.Second,
 		IdleTimeout:       120 * time.Second,
 		ErrorLog:          slog.NewLogLogger(g.log.Handler(), slog.LevelWarn),
 	}
+	srv.RegisterOnShutdown(g.streams.closeAll)
 	g.log.Info("listening", "addr", ln.Addr().String(), "public_url", g.cfg.PublicURL, "apis", strings.Join(g.order, ","))
+	if g.reg != nil {
+		done := make(chan struct{})
+		go func() {
+			defer close(done)
+			g.reg.follow(ctx, g.regChanges)
+		}()
+		// Run owns the feed: it stops and is waited for on every return.
+		defer func() { g.stopFeed(); <-done }()
+	}
 	if ready != nil {
 		ready(ln.Addr())
 	}
@@ -255,6 +303,7 @@ func (g *Gateway) Run(ctx context.Context, ready func(addr net.Addr)) error {
 	g.log.Info("shutting down", "grace", grace)
 	sctx, cancel := context.WithTimeout(context.Background(), grace)
 	defer cancel()
+	defer g.auditAsync.flush(time.Second)
 	if err := srv.Shutdown(sctx); err != nil {
 		return fmt.Errorf("shutdown: %w", err)
 	}
@@ -288,6 +337,7 @@ func (g *Gateway) newEcho() *echo.Echo {
 	for path, h := range g.routes {
 		e.Any(path, echo.WrapHandler(h))
 	}
+	g.mountRegistry(e)
 
 	protected := 0
 	var only *API
@@ -309,6 +359,9 @@ func (g *Gateway) newEcho() *echo.Echo {
 
 func (g *Gateway) serveMCP(c echo.Context) error {
 	a, ok := g.apis[c.Param("api")]
+	if !ok && g.reg != nil {
+		a, ok = g.reg.lookup(c.Param("api"))
+	}
 	if !ok {
 		names := append([]string(nil), g.order...)
 		sort.Strings(names)
@@ -319,21 +372,23 @@ func (g *Gateway) serveMCP(c echo.Context) error {
 }
 
 // chain builds the per-API handler; see the package documentation for the
-// order and the reasons.
+// order and the reasons. In short: origin and Host check (CORS preflights
+// answered), POST only, authentication from the headers alone, then the
+// body (bounded, decoded once), rate limit, policy pre-check, in-flight
+// tracking, and the tools/call fast path or mcp-go.
 func (a *API) chain() http.Handler {
-	var h http.Handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if a.fastToolsList(w, r) {
-			return
-		}
-		rewindBody(r)
-		a.stream.ServeHTTP(w, r)
-	})
+	var h http.Handler = http.HandlerFunc(a.dispatch)
 	h = a.inflight.wrap(h)
 	if a.verifier != nil {
 		h = a.precheck(h)
 		if a.limiter != nil {
 			h = a.rateLimit(h)
 		}
+	}
+	h = readBody(a.gw.cfg.MaxBodyBytes, a.gw.budget, bodyReadTimeout, h)
+	if a.verifier != nil {
+		// Authentication needs only the headers: a request without a
+		// valid token is answered before its body is read.
 		h = a.withSubject(h)
 		h = authbridge.RequireBearer(a.gw.tracing.verifier(a.verifier), authbridge.MiddlewareOptions{ // observability hook: traced verifier
 			ResourceMetadataURL: a.prmURL(),
@@ -342,12 +397,60 @@ func (a *API) chain() http.Handler {
 			OnReject:            a.metrics.authRejected, // observability hook: reason from authbridge
 		})(h)
 	}
-	h = readBody(a.gw.cfg.MaxBodyBytes, bodyReadTimeout, h)
+	h = postOnly(h)
 	h = noBuffering(h)
 	h = newOriginGuard(a.gw.cfg.PublicURL, a.gw.cfg.AllowedOrigins, a.gw.cfg.ListenIsLoopback()).wrap(h)
 	// The snapshot is pinned first: every stage of the request, the
 	// metrics' tool names included, sees the same one.
 	return a.pin(a.metrics.instrument(h))
+}
+
+// dispatch serves a request that passed every check: tools/call on the
+// fast path when it can, tools/list from pre-encoded bytes, anything else
+// through mcp-go.
+func (a *API) dispatch(w http.ResponseWriter, r *http.Request) {
+	c := callFrom(r.Context())
+	if a.fastCall(w, r, c) {
+		return
+	}
+	if c != nil && len(c.ID) > 0 && !canonicalID(c.ID) {
+		// mcp-go would echo this id changed (a large integer through a
+		// float64, a string re-escaped): serve it with a placeholder id.
+		a.serveEchoingID(w, r, c)
+		return
+	}
+	if a.fastToolsList(w, r) {
+		return
+	}
+	if c != nil && c.Method == methodListen {
+		ctx, done := a.gw.streams.add(r.Context())
+		defer done()
+		r = r.WithContext(ctx)
+	}
+	a.serveMCP(w, r, bodyFrom(r.Context()))
+}
+
+// postOnly answers every method but POST with 405 and Allow: POST. The
+// endpoint is stateless: it offers no server-to-client stream on GET
+// (which the transport allows to refuse with 405) and no session to
+// DELETE. CORS preflights were answered before.
+func postOnly(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodPost {
+			// The body must arrive within bodyReadTimeout, also when it is
+			// never read (a request refused from its headers): the server
+			// then discards up to 256 KiB of it after the answer.
+			_ = http.NewResponseController(w).SetReadDeadline(time.Now().Add(bodyReadTimeout))
+			next.ServeHTTP(w, r)
+			return
+		}
+		w.Header().Set("Allow", http.MethodPost)
+		msg := r.Method + " is not supported on an MCP endpoint of this gateway; send JSON-RPC messages with POST"
+		if r.Method == http.MethodGet {
+			msg = "GET is not supported: this MCP endpoint is stateless and offers no server-to-client stream; send requests with POST"
+		}
+		writeRPCError(w, http.StatusMethodNotAllowed, rpcInvalidRequest, msg)
+	})
 }
 
 // accessLog logs one line per request; never headers or bodies.

@@ -9,6 +9,7 @@ import (
 	"net/http/httptest"
 	"path/filepath"
 	"runtime"
+	"sync"
 	"testing"
 
 	"github.com/rest2mcp/rest2mcp/gateway/config"
@@ -145,4 +146,32 @@ func toolNames(t *testing.T, r rpc) []string {
 		names = append(names, v.(map[string]any)["name"].(string))
 	}
 	return names
+}
+
+// syncBuffer is a bytes.Buffer safe for the gateway's concurrent logging.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// toStrings converts a decoded JSON array of strings.
+func toStrings(v any) []string {
+	l, _ := v.([]any)
+	out := []string{}
+	for _, x := range l {
+		out = append(out, x.(string))
+	}
+	return out
 }

@@ -25,15 +25,32 @@ import (
 
 type ctxRequestIDKey struct{}
 
+// requestIDCtx carries the request id: one allocation per request (a
+// context.WithValue of a string would box the string too).
+type requestIDCtx struct {
+	context.Context
+	id string
+}
+
+// Value returns the requestIDCtx itself for ctxRequestIDKey (no boxing).
+func (c *requestIDCtx) Value(key any) any {
+	if _, ok := key.(ctxRequestIDKey); ok {
+		return c
+	}
+	return c.Context.Value(key)
+}
+
 // WithRequestID returns ctx carrying the request id id.
 func WithRequestID(ctx context.Context, id string) context.Context {
-	return context.WithValue(ctx, ctxRequestIDKey{}, id)
+	return &requestIDCtx{Context: ctx, id: id}
 }
 
 // RequestIDFrom returns the request id carried by ctx, or "".
 func RequestIDFrom(ctx context.Context) string {
-	id, _ := ctx.Value(ctxRequestIDKey{}).(string)
-	return id
+	if c, ok := ctx.Value(ctxRequestIDKey{}).(*requestIDCtx); ok {
+		return c.id
+	}
+	return ""
 }
 
 // ContextHandler is a [slog.Handler] that adds the request id and the
@@ -125,24 +142,29 @@ func openAuditLog(a *config.AuditLog) (l *slog.Logger, close func() error, err e
 		w, close = f, f.Close
 	}
 	h := slog.NewJSONHandler(w, &slog.HandlerOptions{Level: slog.LevelInfo})
-	return slog.New(NewContextHandler(h)).With("component", "audit"), close, nil
+	return slog.New(h).With("component", "audit"), close, nil
 }
 
-// observabilityLoggers returns the gateway's loggers, logging through
-// [ContextHandler]: log, and the audit logger given, else the configured
-// audit sink, else def (log with component=audit). closeAudit releases
-// the sink.
-func observabilityLoggers(cfg *config.Config, log, given, def *slog.Logger) (_, audit *slog.Logger, closeAudit func() error, err error) {
+// auditSink returns the audit logger's sink: the audit logger given,
+// else the configured audit log, else def (the operational log with
+// component=audit). It never carries a [ContextHandler]: New queues the
+// sink's records (auditlog.go) and puts the ContextHandler outside the
+// queue, so the request id is read before a record is queued and added
+// once. closeAudit releases a configured file.
+func auditSink(cfg *config.Config, given, def *slog.Logger) (audit *slog.Logger, closeAudit func() error, err error) {
 	closeAudit = func() error { return nil }
 	switch {
 	case given != nil:
 		audit = given
 	case cfg.AuditLog != nil:
 		if audit, closeAudit, err = openAuditLog(cfg.AuditLog); err != nil {
-			return nil, nil, nil, err
+			return nil, nil, err
 		}
 	default:
 		audit = def
 	}
-	return contextLogger(log), contextLogger(audit), closeAudit, nil
+	if h, ok := audit.Handler().(*ContextHandler); ok {
+		audit = slog.New(h.next)
+	}
+	return audit, closeAudit, nil
 }

@@ -1,17 +1,11 @@
 package gateway
 
 import (
-	"bytes"
-	"context"
-	"errors"
 	"fmt"
-	"io"
 	"net"
 	"net/http"
 	"net/url"
-	"os"
 	"strings"
-	"time"
 
 	"github.com/rest2mcp/rest2mcp/internal/loopback"
 )
@@ -128,85 +122,4 @@ func (g *originGuard) originOK(origin string) bool {
 		return false
 	}
 	return loopback.Host(u.Hostname())
-}
-
-type bodyKey struct{}
-
-// bodyInfo is what readBody learned about a POST body.
-type bodyInfo struct {
-	raw   []byte
-	calls []rpcCall
-}
-
-// bodyReadTimeout bounds the time a client may take to send a POST body.
-const bodyReadTimeout = 30 * time.Second
-
-// readBody buffers a POST body up to limit bytes and stores the decoded
-// JSON-RPC calls in the context for the later stages. Oversized bodies get
-// 413 with a JSON-RPC error naming the limit. The body must arrive within
-// timeout (408 otherwise): the server has no overall read timeout, which
-// would cut SSE streams, and the body is read before authentication, so
-// without this a client could hold connections open forever by sending a
-// body slowly.
-func readBody(limit int64, timeout time.Duration, next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.Method != http.MethodPost || r.Body == nil {
-			next.ServeHTTP(w, r)
-			return
-		}
-		if r.ContentLength > limit {
-			writeRPCError(w, http.StatusRequestEntityTooLarge, rpcInvalidRequest, fmt.Sprintf("request body of %d bytes exceeds the limit of %d bytes", r.ContentLength, limit))
-			return
-		}
-		// A writer that cannot set deadlines (a test recorder) reads
-		// without one. The deadline is lifted once the whole body is in,
-		// so that SSE responses are not cut; after a failed read it stays,
-		// so that the server's draining of the rest cannot stall either.
-		rc := http.NewResponseController(w)
-		deadline := rc.SetReadDeadline(time.Now().Add(timeout)) == nil
-		body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, limit))
-		if deadline && err == nil {
-			_ = rc.SetReadDeadline(time.Time{})
-		}
-		if err != nil {
-			var mbe *http.MaxBytesError
-			switch {
-			case errors.As(err, &mbe):
-				writeRPCError(w, http.StatusRequestEntityTooLarge, rpcInvalidRequest, fmt.Sprintf("request body exceeds the limit of %d bytes", limit))
-			case errors.Is(err, os.ErrDeadlineExceeded):
-				writeRPCError(w, http.StatusRequestTimeout, rpcInvalidRequest, fmt.Sprintf("request body not received within %s", timeout))
-			default:
-				writeRPCError(w, http.StatusBadRequest, rpcParseError, "could not read request body")
-			}
-			return
-		}
-		r.Body = io.NopCloser(bytes.NewReader(body))
-		r.ContentLength = int64(len(body))
-		info := &bodyInfo{raw: body, calls: peekCalls(body)}
-		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), bodyKey{}, info)))
-	})
-}
-
-// callsFrom returns the JSON-RPC calls decoded by readBody.
-func callsFrom(ctx context.Context) []rpcCall {
-	if b, ok := ctx.Value(bodyKey{}).(*bodyInfo); ok {
-		return b.calls
-	}
-	return nil
-}
-
-// rewindBody gives r a fresh reader over the buffered body, for serving a
-// request a second time.
-func rewindBody(r *http.Request) {
-	if b, ok := r.Context().Value(bodyKey{}).(*bodyInfo); ok {
-		r.Body = io.NopCloser(bytes.NewReader(b.raw))
-	}
-}
-
-// noBuffering asks reverse proxies not to buffer SSE responses.
-func noBuffering(next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("X-Accel-Buffering", "no")
-		next.ServeHTTP(w, r)
-	})
 }

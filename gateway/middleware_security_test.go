@@ -16,7 +16,7 @@ import (
 // connections and handler goroutines open by trickling bodies.
 func TestReadBodyTimesOutSlowBodies(t *testing.T) {
 	reached := make(chan struct{}, 1)
-	srv := httptest.NewServer(&statusWriterHandler{readBody(1<<20, 200*time.Millisecond, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	srv := httptest.NewServer(&statusWriterHandler{readBody(1<<20, &bodyBudget{max: 64 << 20}, 200*time.Millisecond, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		reached <- struct{}{}
 	}))})
 	t.Cleanup(srv.Close)

@@ -32,6 +32,13 @@ import (
 // must be set) with opts, Config set to cfg.
 func obsGateway(t *testing.T, cfg *config.Config, opts Options) *httptest.Server {
 	t.Helper()
+	srv, _ := obsGatewayG(t, cfg, opts)
+	return srv
+}
+
+// obsGatewayG is obsGateway also returning the gateway.
+func obsGatewayG(t *testing.T, cfg *config.Config, opts Options) (*httptest.Server, *Gateway) {
+	t.Helper()
 	srv := httptest.NewUnstartedServer(nil)
 	cfg.Listen = srv.Listener.Addr().String()
 	cfg.PublicURL = "http://" + srv.Listener.Addr().String()
@@ -52,14 +59,28 @@ func obsGateway(t *testing.T, cfg *config.Config, opts Options) *httptest.Server
 	srv.Config.Handler = g.Handler()
 	srv.Start()
 	t.Cleanup(srv.Close)
-	return srv
+	return srv, g
 }
 
 // TestTracingSpanTree runs one tools/call with a token exchange through a
-// traced gateway and checks the recorded span tree, its attributes, that
-// no secret or argument appears in any span, and that the upstream got a
-// traceparent of the caller's trace.
+// traced gateway, on the fast path and through mcp-go, and checks the
+// recorded span tree, its attributes, that no secret or argument appears
+// in any span, and that the upstream got a traceparent of the caller's
+// trace.
 func TestTracingSpanTree(t *testing.T) {
+	for _, fast := range []bool{true, false} {
+		t.Run(fmt.Sprintf("fast path %v", fast), func(t *testing.T) {
+			if !fast {
+				t.Setenv(fastPathEnv, "off")
+			} else if os.Getenv(fastPathEnv) == "off" {
+				t.Skip("fast path turned off by " + fastPathEnv)
+			}
+			testTracingSpanTree(t, fast)
+		})
+	}
+}
+
+func testTracingSpanTree(t *testing.T, fast bool) {
 	const (
 		exchanged = "exchanged-secret-token-77"
 		clientSec = "gw-client-secret-88"
@@ -87,7 +108,7 @@ func TestTracingSpanTree(t *testing.T) {
 
 	rec := tracetest.NewSpanRecorder()
 	tp := sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(rec))
-	srv := obsGateway(t, &config.Config{APIs: []config.API{{
+	srv, g := obsGatewayG(t, &config.Config{APIs: []config.API{{
 		Name:     "petstore",
 		Upstream: up.URL + "/v1",
 		Auth:     &authbridge.Config{Issuers: []authbridge.IssuerConfig{{Issuer: as.Issuer()}}},
@@ -104,6 +125,9 @@ func TestTracingSpanTree(t *testing.T) {
 	r := modernWith(t, url, tok, h, "tools/call", map[string]any{"name": "createPet", "arguments": map[string]any{"name": argValue}})
 	if r.status != http.StatusOK || r.result(t)["isError"] == true {
 		t.Fatalf("createPet: HTTP %d %s", r.status, r.raw)
+	}
+	if n, want := g.apis["petstore"].fastCalls.Load(), map[bool]int64{true: 1, false: 0}[fast]; n != want {
+		t.Fatalf("%d calls on the fast path, want %d", n, want)
 	}
 
 	// The server span ends as its handler returns, which may be just
@@ -276,21 +300,32 @@ func TestRequestIDInLogs(t *testing.T) {
 			if sink {
 				cfg.AuditLog = &config.AuditLog{Output: auditFile}
 			}
-			srv := obsGateway(t, cfg, Options{Logger: slog.New(slog.NewJSONHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))})
+			srv, g := obsGatewayG(t, cfg, Options{Logger: slog.New(slog.NewJSONHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))})
 			url := srv.URL + "/mcp/petstore"
 			r := modern(t, url, as.Mint(t, as.AccessClaims(url, "pets:read")), "tools/call", map[string]any{"name": "getPet", "arguments": map[string]any{"petId": 1}})
 			rid := r.header.Get("X-Request-Id")
 			if r.status != http.StatusOK || rid == "" {
 				t.Fatalf("HTTP %d, request id %q: %s", r.status, rid, r.raw)
 			}
-			main := logLines(t, logs.String())
-			audit := main
-			if sink {
+			// Audit records are written by a goroutine: wait for the one
+			// of this call.
+			g.auditAsync.flush(5 * time.Second)
+			readAudit := func() string {
+				if !sink {
+					return logs.String()
+				}
 				b, err := os.ReadFile(auditFile)
 				if err != nil {
 					t.Fatal(err)
 				}
-				audit = logLines(t, string(b))
+				return string(b)
+			}
+			for deadline := time.Now().Add(5 * time.Second); !strings.Contains(readAudit(), "authorization decision") && time.Now().Before(deadline); {
+				time.Sleep(5 * time.Millisecond)
+			}
+			main := logLines(t, logs.String())
+			audit := logLines(t, readAudit())
+			if sink {
 				for _, l := range main {
 					if l["msg"] == "authorization decision" {
 						t.Errorf("audit record in the main log with an audit sink: %v", l)
@@ -312,7 +347,7 @@ func TestRequestIDInLogs(t *testing.T) {
 			find(main, "access", func(l map[string]any) bool { return l["msg"] == "request" && l["path"] == "/mcp/petstore" })
 			find(audit, "audit", func(l map[string]any) bool { return l["msg"] == "authorization decision" && l["component"] == "audit" })
 			find(main, "upstream", func(l map[string]any) bool { return l["msg"] == "tool call" && l["tool"] == "getPet" })
-			for _, l := range main {
+			for _, l := range append(main, audit...) {
 				if n := strings.Count(fmt.Sprint(l), "request_id"); n > 1 {
 					t.Errorf("request_id logged %d times: %v", n, l)
 				}

@@ -275,7 +275,11 @@ func TestRequestKeepsPinnedSnapshot(t *testing.T) {
 
 	t.Run("pre-check decides on the pinned snapshot", func(t *testing.T) {
 		body := []byte(`{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"getPet","arguments":{"petId":1}}}`)
-		ctx := context.WithValue(pinned, bodyKey{}, &bodyInfo{raw: body, calls: peekCalls(body)})
+		calls, problem := parseCall(body)
+		if problem != nil {
+			t.Fatal(problem.msg)
+		}
+		ctx := context.WithValue(pinned, bodyKey{}, &bodyInfo{raw: body, calls: calls})
 		ctx = context.WithValue(ctx, subjectKey{}, old.policy.NewSubject(policies.Subject{Subject: "u", Scopes: []string{"pets:read"}}))
 		var got *policies.Decision
 		h := a.precheck(http.HandlerFunc(func(_ http.ResponseWriter, r *http.Request) {

@@ -114,7 +114,7 @@ func (a *API) fastToolsList(w http.ResponseWriter, r *http.Request) bool {
 		tools = snap.encoded.join(func(name string) bool { return snap.policy.Decide(name, subj).Allow }, 0)
 	}
 	rec := newRecorder()
-	a.stream.ServeHTTP(rec, r.WithContext(context.WithValue(r.Context(), spliceKey{}, true)))
+	a.serveMCP(rec, r.WithContext(context.WithValue(r.Context(), spliceKey{}, true)), bodyFrom(r.Context()))
 	body := rec.body.Bytes()
 	i := bytes.Index(body, emptyTools)
 	if rec.status != http.StatusOK || rec.header.Get("Content-Type") != "application/json" ||

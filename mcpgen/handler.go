@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"unicode/utf8"
 
 	"github.com/mark3labs/mcp-go/mcp"
 	"github.com/mark3labs/mcp-go/server"
@@ -20,22 +21,34 @@ func (inv *Invoker) Handler(t *Tool) server.ToolHandlerFunc {
 	return func(ctx context.Context, req mcp.CallToolRequest) (*mcp.CallToolResult, error) {
 		var res *Result
 		if args, ok := callArguments(req); ok {
-			res = inv.Call(ctx, t, args)
+			res = inv.Invoke(ctx, t, args)
 		} else {
 			res = errorResult(0, argErrorf("arguments", "must be a JSON object"), "invalid arguments: the arguments must be a JSON object")
-		}
-		if inv.onResult != nil {
-			inv.onResult(ctx, t, res)
+			if inv.onResult != nil {
+				inv.onResult(ctx, t, res)
+			}
 		}
 		return res.MCP, nil
 	}
+}
+
+// Invoke is what the handler of [Invoker.Handler] does with decoded
+// arguments: [Invoker.Call], then the OnResult hook. Callers that decode
+// MCP requests themselves (the gateway's tools/call fast path) use it
+// directly, so that both paths give the same result.
+func (inv *Invoker) Invoke(ctx context.Context, t *Tool, args map[string]any) *Result {
+	res := inv.Call(ctx, t, args)
+	if inv.onResult != nil {
+		inv.onResult(ctx, t, res)
+	}
+	return res
 }
 
 // callArguments returns the arguments object of a call. Absent or null
 // arguments are an empty object.
 func callArguments(req mcp.CallToolRequest) (map[string]any, bool) {
 	if len(req.Params.RawArguments) > 0 {
-		return decodeArguments(req.Params.RawArguments)
+		return DecodeArguments(req.Params.RawArguments)
 	}
 	switch a := req.Params.Arguments.(type) {
 	case nil:
@@ -43,25 +56,61 @@ func callArguments(req mcp.CallToolRequest) (map[string]any, bool) {
 	case map[string]any:
 		return a, true
 	case json.RawMessage:
-		return decodeArguments(a)
+		return DecodeArguments(a)
 	}
 	return nil, false
 }
 
-// decodeArguments decodes a JSON arguments object, keeping numbers as
-// json.Number.
-func decodeArguments(raw []byte) (map[string]any, bool) {
-	dec := json.NewDecoder(bytes.NewReader(raw))
-	dec.UseNumber()
-	var args map[string]any
-	if err := dec.Decode(&args); err != nil {
+// DecodeArguments decodes a JSON arguments object, keeping numbers as
+// json.Number; it reports false for anything but one JSON object (null
+// gives an empty object).
+func DecodeArguments(raw []byte) (map[string]any, bool) {
+	var members map[string]json.RawMessage
+	if err := json.Unmarshal(raw, &members); err != nil {
 		return nil, false
 	}
-	if dec.More() {
-		return nil, false
-	}
-	if args == nil {
-		args = map[string]any{}
+	args := make(map[string]any, len(members))
+	for k, v := range members {
+		val, ok := decodeValue(v)
+		if !ok {
+			return nil, false
+		}
+		args[k] = val
 	}
 	return args, true
+}
+
+// decodeValue decodes one JSON value the way a json.Decoder with
+// UseNumber does, without one for scalars: numbers as json.Number, plain
+// strings sliced out. Objects, arrays and strings with escapes or
+// non-ASCII bytes take the decoder.
+func decodeValue(v json.RawMessage) (any, bool) {
+	switch c := v[0]; {
+	case c == '"':
+		plain := true
+		for _, b := range v[1 : len(v)-1] {
+			if b == '\\' || b >= utf8.RuneSelf {
+				plain = false
+				break
+			}
+		}
+		if plain {
+			return string(v[1 : len(v)-1]), true
+		}
+	case c == '-' || c >= '0' && c <= '9':
+		return json.Number(v), true
+	case c == 't':
+		return true, true
+	case c == 'f':
+		return false, true
+	case c == 'n':
+		return nil, true
+	}
+	dec := json.NewDecoder(bytes.NewReader(v))
+	dec.UseNumber()
+	var out any
+	if err := dec.Decode(&out); err != nil {
+		return nil, false
+	}
+	return out, true
 }

@@ -18,6 +18,10 @@ import (
 // the tool declares.
 var ErrOutputMismatch = errors.New("upstream response does not fit the tool's output schema")
 
+// ErrNotJSON is wrapped by [Result.Err] when a success response is
+// labelled JSON but its body is not valid JSON.
+var ErrNotJSON = errors.New("upstream response labelled JSON is not valid JSON")
+
 // mapResponse turns the upstream response into a tool result.
 //
 // Success (2xx):
@@ -172,7 +176,7 @@ func (inv *Invoker) jsonResult(t *Tool, r responseBody) *Result {
 	}
 	compact, err := compactJSON(r.data)
 	if err != nil {
-		return inv.plainResult(t, "the response is labelled JSON but is not valid JSON", mcp.NewTextContent(r.text()))
+		return notJSONResult(r, err)
 	}
 	isObject := compact[0] == '{'
 	switch {
@@ -187,6 +191,28 @@ func (inv *Invoker) jsonResult(t *Tool, r responseBody) *Result {
 			mcp.NewTextContent(string(compact)))
 	default:
 		return &Result{MCP: mcp.NewToolResultText(string(compact))}
+	}
+}
+
+// notJSONShown bounds the part of a body that is not valid JSON shown in
+// the error result.
+const notJSONShown = 2 << 10
+
+// notJSONResult is the isError result for a success response labelled
+// JSON whose body is not JSON: a model must not take it for data. It
+// names the reason and shows the start of the raw text.
+func notJSONResult(r responseBody, err error) *Result {
+	reason := strings.TrimPrefix(err.Error(), "compact JSON: ")
+	text := r.text()
+	note := ""
+	if len(text) > notJSONShown {
+		text = string(trimPartialRune([]byte(text[:notJSONShown])))
+		note = fmt.Sprintf("\n[truncated: showing the first %d bytes]", len(text))
+	}
+	msg := "The upstream call succeeded, but its response is labelled JSON and is not valid JSON (" + reason + "). Raw response:\n" + text + note
+	return &Result{
+		MCP: mcp.NewToolResultError(msg),
+		Err: fmt.Errorf("%w: %w", ErrNotJSON, err),
 	}
 }
 

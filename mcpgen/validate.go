@@ -76,6 +76,9 @@ func (inv *Invoker) validateArguments(ctx context.Context, t *Tool, args map[str
 	}
 	verr := s.Validate(argsForValidation(args))
 	if verr == nil {
+		if bad := checkIntegerSpelling(s, args); len(bad) > 0 {
+			return &ArgumentError{Arg: "arguments", Message: strings.Join(bad, "; ")}
+		}
 		return nil
 	}
 	var ve *jsonschema.ValidationError

@@ -40,6 +40,14 @@ func TestArgumentValidationMessages(t *testing.T) {
 		{"getPet", `{"petId": "one"}`, []string{"petId: got string, want integer"}},
 		{"listPets", `{"limit": 1000, "tag": "dog"}`, []string{"limit: maximum", "tag: got string, want array"}},
 		{"createPet", `{"name": ""}`, []string{"name: minLength"}},
+		// Integers must be written as integers: never GET /pets/1e30.
+		{"getPet", `{"petId": 1e30}`, []string{"petId: 1e30 is not written as an integer", "send digits only"}},
+		{"getPet", `{"petId": 1.0}`, []string{"petId: 1.0 is not written as an integer"}},
+		{"getPet", `{"petId": -0}`, []string{"petId: -0 is not written as an integer"}},
+		{"getPet", `{"petId": 2E1}`, []string{"petId: 2E1 is not written as an integer"}},
+		{"getPet", `{"petId": 1.5}`, []string{"petId: got number, want integer"}},
+		{"getPet", `{"petId": -12}`, nil},
+		{"listPets", `{"limit": 1e1}`, []string{"limit: 1e1 is not written as an integer"}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.tool+tc.args, func(t *testing.T) {

@@ -41,6 +41,7 @@ type serveFlags struct {
 	logLevel, logFormat                             string
 	selection                                       selectionFlags
 	mode, toolsets                                  string
+	registry                                        registryFlags
 }
 
 func (f *serveFlags) register(fs *flag.FlagSet) {
@@ -61,6 +62,7 @@ func (f *serveFlags) register(fs *flag.FlagSet) {
 	f.selection.register(fs)
 	fs.StringVar(&f.toolsets, "toolsets", "", `"auto": also serve each toolset of at most 100 tools at /mcp/<api>/<toolset> (and <toolset>-readonly); with --config, for every API`)
 	fs.StringVar(&f.mode, "mode", "", `"tools" (one tool per operation, the default) or "discovery" (search_operations, describe_operation, call_operation, call_read_operation); with --config, for every API`)
+	f.registry.register(fs)
 }
 
 func cmdServe(ctx context.Context, args []string, stderr io.Writer, lookupEnv func(string) (string, bool)) error {
@@ -93,9 +95,17 @@ func serve(ctx context.Context, cfg *config.Config, docs map[string]*openapi.Doc
 	if err := cfg.Validate(); err != nil {
 		return err
 	}
-	g, err := gateway.New(ctx, gateway.Options{Config: cfg, Logger: log, LookupEnv: lookupEnv, Version: version, Documents: docs})
+	reg, closeStore, err := registryOptions(ctx, cfg, f, lookupEnv)
 	if err != nil {
 		return err
+	}
+	defer closeStore()
+	g, err := gateway.New(ctx, gateway.Options{Config: cfg, Logger: log, LookupEnv: lookupEnv, Version: version, Documents: docs, Registry: reg})
+	if err != nil {
+		return err
+	}
+	if reg != nil {
+		log.Info("registry", "ui", cfg.PublicURL+"/", "admin_api", cfg.PublicURL+"/admin/api/", "store", redactDSN(cfg.Store))
 	}
 	for _, a := range g.APIs() {
 		attrs := []any{"api", a.Name(), "endpoint", a.ResourceURL(), "tools", len(a.Tools())}
@@ -211,7 +221,14 @@ func (f *serveFlags) loadConfig(ctx context.Context, lookupEnv func(string) (str
 			docs = map[string]*openapi.Document{name: doc}
 		}
 	default:
-		return nil, nil, errors.New("give --config FILE or --spec PATH|URL (see rest2mcp serve -h)")
+		// Neither: the registry alone (see resolveStore).
+		cfg = &config.Config{}
+		if err := cfg.ApplyEnv(lookupEnv); err != nil {
+			return nil, nil, err
+		}
+	}
+	if err := f.registry.resolveStore(cfg, f.config == "" && f.spec == "", lookupEnv); err != nil {
+		return nil, nil, err
 	}
 	for i := range cfg.APIs {
 		if f.mode != "" {
@@ -296,11 +313,15 @@ func cmdDemo(ctx context.Context, args []string, stderr io.Writer, lookupEnv fun
 	cfg := &config.Config{
 		Listen: f.listen,
 		APIs:   []config.API{{Name: "petstore", Spec: demo.spec, Upstream: demo.upstream}},
+		// A throwaway registry beside the demo spec: the UI shows the
+		// Petstore and takes uploads.
+		Store: filepath.Join(filepath.Dir(demo.spec), "registry.db"),
 	}
 	cfg.ApplyDefaults()
 	banner := func(net.Addr) {
 		u := cfg.ResourceURL("petstore")
 		fmt.Fprintf(stderr, "\nrest2mcp demo: Petstore tools at %s (demo upstream on %s)\n", u, demo.upstream)
+		fmt.Fprintf(stderr, "  web UI:          %s/ (upload an OpenAPI file, see and tune its tools, connect VS Code)\n", cfg.PublicURL)
 		fmt.Fprintf(stderr, "  list the tools:  curl -s %s -H 'Content-Type: application/json' -H 'Accept: application/json, text/event-stream' \\\n", u)
 		fmt.Fprintf(stderr, "                     -H 'Mcp-Protocol-Version: 2025-11-25' -d '{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"tools/list\"}'\n")
 		fmt.Fprintf(stderr, "  call one:        ... -d '{\"jsonrpc\":\"2.0\",\"id\":2,\"method\":\"tools/call\",\"params\":{\"name\":\"getPet\",\"arguments\":{\"petId\":1}}}'\n")

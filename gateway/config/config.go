@@ -29,11 +29,14 @@ import (
 
 // Defaults applied by [Config.ApplyDefaults].
 const (
-	DefaultListen        = "127.0.0.1:8080"
-	DefaultMaxBodyBytes  = 4 << 20
-	DefaultShutdownGrace = 10 * time.Second
-	DefaultTimeout       = 30 * time.Second
-	DefaultMaxResponse   = 1 << 20
+	DefaultListen       = "127.0.0.1:8080"
+	DefaultMaxBodyBytes = 4 << 20
+	// DefaultMaxTotalBodyBytes bounds the request bodies held in memory at
+	// once across all requests.
+	DefaultMaxTotalBodyBytes = 32 << 20
+	DefaultShutdownGrace     = 10 * time.Second
+	DefaultTimeout           = 30 * time.Second
+	DefaultMaxResponse       = 1 << 20
 )
 
 // MinReloadInterval is the shortest accepted [Config.ReloadInterval].
@@ -56,6 +59,11 @@ type Config struct {
 	InsecureNoAuth bool `json:"insecureNoAuth,omitempty"`
 	// MaxBodyBytes caps MCP request bodies (default 4 MiB).
 	MaxBodyBytes int64 `json:"maxBodyBytes,omitempty"`
+	// MaxTotalBodyBytes bounds the MCP request bodies held in memory at
+	// once, across all requests (default 32 MiB, at least MaxBodyBytes).
+	// A request whose body does not fit is answered 503 with Retry-After
+	// before its body is read.
+	MaxTotalBodyBytes int64 `json:"maxTotalBodyBytes,omitempty"`
 	// ShutdownGrace is how long in-flight requests may run on shutdown
 	// (default 10s).
 	ShutdownGrace Duration `json:"shutdownGrace,omitempty"`
@@ -88,8 +96,13 @@ type Config struct {
 	Tracing *Tracing `json:"tracing,omitempty"`
 	// AuditLog sends audit records to their own sink (see [AuditLog]).
 	AuditLog *AuditLog `json:"auditLog,omitempty"`
-	// APIs are the REST APIs to serve; at least one.
+	// APIs are the REST APIs to serve; at least one unless Store is set.
 	APIs []API `json:"apis"`
+	// Store turns on the registry (web UI at /, admin API under
+	// /admin/api/) and says where it keeps its APIs: a PostgreSQL URL
+	// (postgres://…, for several replicas) or the path of a SQLite file.
+	// Overridden by REST2MCP_STORE and the --store/--data-dir flags.
+	Store string `json:"store,omitempty"`
 
 	// publicURLDefaulted records that PublicURL was derived from Listen.
 	publicURLDefaulted bool
@@ -296,6 +309,9 @@ func (c *Config) ApplyDefaults() {
 	if c.MaxBodyBytes == 0 {
 		c.MaxBodyBytes = DefaultMaxBodyBytes
 	}
+	if c.MaxTotalBodyBytes == 0 {
+		c.MaxTotalBodyBytes = max(DefaultMaxTotalBodyBytes, c.MaxBodyBytes)
+	}
 	if c.ShutdownGrace == 0 {
 		c.ShutdownGrace = Duration(DefaultShutdownGrace)
 	}
@@ -366,13 +382,16 @@ func (c *Config) Validate() error {
 	if c.MaxBodyBytes < 1024 {
 		p.add("maxBodyBytes", "must be at least 1024")
 	}
+	if c.MaxTotalBodyBytes != 0 && c.MaxTotalBodyBytes < c.MaxBodyBytes {
+		p.add("maxTotalBodyBytes", "must be at least maxBodyBytes (%d), got %d", c.MaxBodyBytes, c.MaxTotalBodyBytes)
+	}
 	if d := c.ReloadInterval.D(); d != 0 && d < MinReloadInterval {
 		p.add("reloadInterval", "must be at least %s (or 0 to turn polling off), got %s", MinReloadInterval, d)
 	}
 	c.validateMetrics(&p)
 	c.validateObservability(&p)
-	if len(c.APIs) == 0 {
-		p.add("apis", "at least one API is required")
+	if len(c.APIs) == 0 && c.Store == "" {
+		p.add("apis", "at least one API is required (or a registry store)")
 	}
 	loopback := c.ListenIsLoopback()
 	seen := map[string]bool{}

@@ -1,0 +1,536 @@
+package gateway
+
+import (
+	"crypto/sha256"
+	"crypto/subtle"
+	_ "embed"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"sigs.k8s.io/yaml"
+
+	"github.com/rest2mcp/rest2mcp/store"
+	"github.com/rest2mcp/rest2mcp/web"
+)
+
+// The admin API: JSON under /admin/api/, over the same registry service
+// as the UI. Errors are {"error": "...", "diagnostics": [...]} with the
+// status of web.Status (the one mapping): 400 bad input or name, 404
+// unknown API, 409 duplicate or read-only, 412 stale If-Match, 413 too
+// large, 422 a spec that cannot be served.
+
+const adminPrefix = "/admin/api"
+
+// adminOpenAPI describes the admin API (served as JSON at
+// /admin/api/openapi.json).
+//
+//go:embed admin_openapi.yaml
+var adminOpenAPI []byte
+
+func serveAdminOpenAPI(w http.ResponseWriter, _ *http.Request) {
+	b, err := yaml.YAMLToJSON(adminOpenAPI)
+	if err != nil { // the embedded document is tested
+		http.Error(w, "internal error", http.StatusInternalServerError)
+		return
+	}
+	w.Header().Set("Content-Type", "application/json")
+	_, _ = w.Write(b)
+}
+
+// adminRoute is one route of the admin API (path below adminPrefix).
+type adminRoute struct {
+	method, path string
+	h            http.HandlerFunc
+}
+
+// adminRoutes lists the admin API; admin_openapi.yaml describes each.
+func (r *registry) adminRoutes() []adminRoute {
+	return []adminRoute{
+		{"GET", "/apis", r.apiList},
+		{"POST", "/apis", r.apiCreate},
+		{"GET", "/apis/{name}", r.apiGet},
+		{"PATCH", "/apis/{name}", r.apiPatch},
+		{"DELETE", "/apis/{name}", r.apiDelete},
+		{"PUT", "/apis/{name}/spec", r.apiPutSpec},
+		{"GET", "/apis/{name}/versions", r.apiVersions},
+		{"GET", "/apis/{name}/diff", r.apiDiff},
+		{"POST", "/apis/{name}/rollback", r.apiRollback},
+		{"GET", "/apis/{name}/policy", r.apiGetPolicy},
+		{"PUT", "/apis/{name}/policy", r.apiPutPolicy},
+		{"GET", "/apis/{name}/operations/{operationId}", r.apiGetOperation},
+		{"PATCH", "/apis/{name}/operations/{operationId}", r.apiPatchOperation},
+	}
+}
+
+func (r *registry) adminHandler() http.Handler {
+	m := http.NewServeMux()
+	m.HandleFunc("GET /openapi.json", serveAdminOpenAPI)
+	for _, rt := range r.adminRoutes() {
+		m.HandleFunc(rt.method+" "+rt.path, rt.h)
+	}
+	cop := http.NewCrossOriginProtection()
+	return http.StripPrefix(adminPrefix, http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+		w.Header().Set("X-Content-Type-Options", "nosniff")
+		w.Header().Set("Cache-Control", "no-store")
+		if err := cop.Check(req); err != nil {
+			writeJSON(w, http.StatusForbidden, map[string]string{"error": "cross-origin request refused"})
+			return
+		}
+		if !r.adminAuthorized(req) {
+			w.Header().Set("WWW-Authenticate", `Bearer realm="rest2mcp-admin"`)
+			writeJSON(w, http.StatusUnauthorized, map[string]string{"error": "the admin API needs the admin token: Authorization: Bearer <token>"})
+			return
+		}
+		m.ServeHTTP(w, req)
+	}))
+}
+
+// adminAuthorized checks the admin token, when one is set, in constant
+// time. The token is never logged.
+func (r *registry) adminAuthorized(req *http.Request) bool {
+	if r.adminToken == "" {
+		return true
+	}
+	got, ok := strings.CutPrefix(req.Header.Get("Authorization"), "Bearer ")
+	if !ok {
+		return false
+	}
+	want := sha256.Sum256([]byte(r.adminToken))
+	have := sha256.Sum256([]byte(strings.TrimSpace(got)))
+	return subtle.ConstantTimeCompare(want[:], have[:]) == 1
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	_ = enc.Encode(v)
+}
+
+// fail answers err with its status; internal errors are logged and
+// answered generically.
+func (r *registry) fail(w http.ResponseWriter, req *http.Request, err error) {
+	st := web.Status(err)
+	body := map[string]any{"error": err.Error()}
+	var se *web.SpecError
+	if errors.As(err, &se) {
+		body["diagnostics"] = se.Diagnostics
+	}
+	if st >= 500 {
+		r.log.ErrorContext(req.Context(), "admin API request failed", "method", req.Method, "path", req.URL.Path, "err", err)
+		body = map[string]any{"error": "internal error; the gateway log has the details"}
+	}
+	writeJSON(w, st, body)
+}
+
+func (r *registry) ifMatch(w http.ResponseWriter, req *http.Request) (int64, bool) {
+	v, err := parseIfMatch(req.Header.Get("If-Match"))
+	if err != nil {
+		r.fail(w, req, err)
+		return 0, false
+	}
+	return v, true
+}
+
+func (r *registry) apiList(w http.ResponseWriter, req *http.Request) {
+	list, err := r.List(req.Context())
+	if err != nil {
+		r.fail(w, req, err)
+		return
+	}
+	type item struct {
+		Name     string `json:"name"`
+		Endpoint string `json:"endpoint"`
+		Tools    int    `json:"tools"`
+		Version  int64  `json:"version"`
+		ReadOnly bool   `json:"readOnly,omitempty"`
+		Health   string `json:"health"`
+	}
+	out := make([]item, 0, len(list))
+	for _, a := range list {
+		out = append(out, item{a.Name, a.Endpoint, a.Tools, a.Version, a.ReadOnly, a.Health})
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"apis": out})
+}
+
+// uploadAnswer is the answer of POST /apis.
+type uploadAnswer struct {
+	Name        string           `json:"name"`
+	Version     int64            `json:"version"`
+	Tools       int              `json:"tools"`
+	ToolNames   []string         `json:"toolNames,omitempty"`
+	Endpoint    string           `json:"endpoint"`
+	DryRun      bool             `json:"dryRun,omitempty"`
+	Diagnostics []web.Diagnostic `json:"diagnostics"`
+}
+
+func (r *registry) apiCreate(w http.ResponseWriter, req *http.Request) {
+	up, err := web.ReadUpload(w, req, r.maxSpec)
+	if err != nil {
+		r.fail(w, req, err)
+		return
+	}
+	res, err := r.Upload(req.Context(), up)
+	if err != nil {
+		r.fail(w, req, err)
+		return
+	}
+	ans := uploadAnswer{Name: res.Name, Version: res.Version, Tools: res.Tools, Endpoint: res.Endpoint, DryRun: up.DryRun, Diagnostics: nonNil(res.Diagnostics)}
+	if up.DryRun {
+		ans.ToolNames = res.ToolNames
+		writeJSON(w, http.StatusOK, ans)
+		return
+	}
+	w.Header().Set("Location", adminPrefix+"/apis/"+res.Name)
+	w.Header().Set("ETag", etag(res.Version))
+	writeJSON(w, http.StatusCreated, ans)
+}
+
+func nonNil[T any](s []T) []T {
+	if s == nil {
+		return []T{}
+	}
+	return s
+}
+
+// apiRecord is the JSON form of a stored API.
+type apiRecord struct {
+	Name       string                     `json:"name"`
+	Version    int64                      `json:"version"`
+	Endpoint   string                     `json:"endpoint"`
+	Tools      int                        `json:"tools"`
+	Health     string                     `json:"health"`
+	ReadOnly   bool                       `json:"readOnly,omitempty"`
+	Source     string                     `json:"source,omitempty"`
+	Settings   *settingsJSON              `json:"settings,omitempty"`
+	Operations []web.Operation            `json:"operations"`
+	Overrides  map[string]store.Operation `json:"overrides,omitempty"`
+}
+
+// settingsJSON is store.Settings with the timeout as a duration string.
+type settingsJSON struct {
+	Upstream         string            `json:"upstream,omitempty"`
+	ServerVariables  map[string]string `json:"serverVariables,omitempty"`
+	ToolPrefix       string            `json:"toolPrefix,omitempty"`
+	Timeout          string            `json:"timeout,omitempty"`
+	MaxResponseBytes int64             `json:"maxResponseBytes,omitempty"`
+	MaxOutputSchema  int               `json:"maxOutputSchema,omitempty"`
+	Include          *store.Selector   `json:"include,omitempty"`
+	Exclude          *store.Selector   `json:"exclude,omitempty"`
+	Mode             string            `json:"mode,omitempty"`
+}
+
+func toSettingsJSON(s store.Settings) *settingsJSON {
+	j := &settingsJSON{Upstream: s.Upstream, ServerVariables: s.ServerVariables, ToolPrefix: s.ToolPrefix, MaxResponseBytes: s.MaxResponseBytes,
+		MaxOutputSchema: s.MaxOutputSchema, Include: s.Include, Exclude: s.Exclude, Mode: s.Mode}
+	if s.Timeout > 0 {
+		j.Timeout = s.Timeout.String()
+	}
+	return j
+}
+
+func (r *registry) apiGet(w http.ResponseWriter, req *http.Request) {
+	name := req.PathValue("name")
+	d, err := r.Get(req.Context(), name)
+	if err != nil {
+		r.fail(w, req, err)
+		return
+	}
+	rec := apiRecord{Name: d.Name, Version: d.Version, Endpoint: d.Endpoint, Tools: d.Tools, Health: d.Health, ReadOnly: d.ReadOnly,
+		Source: d.Source, Operations: nonNil(d.Operations)}
+	if sa, ok := r.servedAPI(name); ok {
+		rec.Settings = toSettingsJSON(sa.record.Settings)
+		rec.Overrides = sa.record.Operations
+	}
+	w.Header().Set("ETag", etag(d.Version))
+	writeJSON(w, http.StatusOK, rec)
+}
+
+// readJSON decodes a bounded JSON body strictly.
+func readJSON(w http.ResponseWriter, req *http.Request, v any) error {
+	dec := json.NewDecoder(http.MaxBytesReader(w, req.Body, 1<<20))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		return fmt.Errorf("%w: JSON body: %v", store.ErrInvalid, err)
+	}
+	return nil
+}
+
+func (r *registry) apiPatch(w http.ResponseWriter, req *http.Request) {
+	ifv, ok := r.ifMatch(w, req)
+	if !ok {
+		return
+	}
+	var p settingsJSON
+	if err := readJSON(w, req, &p); err != nil {
+		r.fail(w, req, err)
+		return
+	}
+	timeout, err := parseTimeout(p.Timeout)
+	if err == nil {
+		err = checkUpstream(p.Upstream)
+	}
+	if err != nil {
+		r.fail(w, req, err)
+		return
+	}
+	_, a, stored, err := r.change(req.Context(), req.PathValue("name"), ifv, "settings", func(rec *store.API) error {
+		rec.Settings = store.Settings{Upstream: p.Upstream, ServerVariables: p.ServerVariables, ToolPrefix: p.ToolPrefix, Timeout: timeout,
+			MaxResponseBytes: p.MaxResponseBytes, MaxOutputSchema: p.MaxOutputSchema, Include: p.Include, Exclude: p.Exclude, Mode: p.Mode}
+		return nil
+	})
+	if err != nil {
+		r.fail(w, req, err)
+		return
+	}
+	w.Header().Set("ETag", etag(stored.Version))
+	writeJSON(w, http.StatusOK, map[string]any{"version": stored.Version, "tools": len(a.Snapshot().list)})
+}
+
+// parseTimeout reads a settings timeout ("" = the default).
+func parseTimeout(s string) (time.Duration, error) {
+	if s == "" {
+		return 0, nil
+	}
+	d, err := time.ParseDuration(s)
+	if err != nil || d <= 0 {
+		return 0, fmt.Errorf("%w: timeout %q: want a positive duration such as \"30s\"", store.ErrInvalid, s)
+	}
+	return d, nil
+}
+
+// checkUpstream checks an upstream setting ("" = the spec's servers).
+func checkUpstream(s string) error {
+	if s != "" && !isHTTPURL(s) {
+		return fmt.Errorf("%w: upstream %q: want an http or https URL", store.ErrInvalid, s)
+	}
+	return nil
+}
+
+func isHTTPURL(s string) bool {
+	return strings.HasPrefix(s, "https://") || strings.HasPrefix(s, "http://")
+}
+
+func (r *registry) apiDelete(w http.ResponseWriter, req *http.Request) {
+	ifv, ok := r.ifMatch(w, req)
+	if !ok {
+		return
+	}
+	if err := r.Delete(req.Context(), req.PathValue("name"), ifv); err != nil {
+		r.fail(w, req, err)
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
+}
+
+func (r *registry) apiPutSpec(w http.ResponseWriter, req *http.Request) {
+	ifv, ok := r.ifMatch(w, req)
+	if !ok {
+		return
+	}
+	up, err := web.ReadUpload(w, req, r.maxSpec)
+	if err != nil {
+		r.fail(w, req, err)
+		return
+	}
+	ch, err := r.PutSpec(req.Context(), req.PathValue("name"), ifv, up)
+	if err != nil {
+		r.fail(w, req, err)
+		return
+	}
+	w.Header().Set("ETag", etag(ch.Version))
+	writeJSON(w, http.StatusOK, map[string]any{
+		"version": ch.Version, "tools": ch.Tools,
+		"diff":        specDiff{Added: ch.Added, Removed: ch.Removed, Changed: ch.Changed, Breaking: ch.Breaking},
+		"diagnostics": nonNil(ch.Diagnostics),
+	})
+}
+
+func (r *registry) apiVersions(w http.ResponseWriter, req *http.Request) {
+	vs, err := r.st.Versions(req.Context(), req.PathValue("name"))
+	if err != nil {
+		r.fail(w, req, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"versions": vs})
+}
+
+// apiDiff compares the tool names of two stored versions (by their
+// name mappings; schema changes are reported by PUT …/spec).
+func (r *registry) apiDiff(w http.ResponseWriter, req *http.Request) {
+	name := req.PathValue("name")
+	q := req.URL.Query()
+	from, err1 := strconv.ParseInt(q.Get("from"), 10, 64)
+	to, err2 := strconv.ParseInt(q.Get("to"), 10, 64)
+	if err1 != nil || err2 != nil {
+		r.fail(w, req, fmt.Errorf("%w: give the versions to compare as ?from=N&to=M", store.ErrInvalid))
+		return
+	}
+	a, err := r.st.GetVersion(req.Context(), name, from)
+	if err != nil {
+		r.fail(w, req, err)
+		return
+	}
+	b, err := r.st.GetVersion(req.Context(), name, to)
+	if err != nil {
+		r.fail(w, req, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"from": from, "to": to, "diff": diffNames(a, b)})
+}
+
+// diffNames compares two versions' enabled tool names.
+func diffNames(a, b *store.API) specDiff {
+	names := func(x *store.API) []*toolRef {
+		var out []*toolRef
+		for _, n := range x.ToolNames {
+			if o := x.Operations[n.Key]; o.Enabled != nil && !*o.Enabled {
+				continue
+			}
+			out = append(out, &toolRef{name: x.Settings.ToolPrefix + n.Name})
+		}
+		return out
+	}
+	return diffTools(names(a), names(b))
+}
+
+func (r *registry) apiRollback(w http.ResponseWriter, req *http.Request) {
+	ifv, ok := r.ifMatch(w, req)
+	if !ok {
+		return
+	}
+	var body struct {
+		Version int64 `json:"version"`
+	}
+	if err := readJSON(w, req, &body); err != nil {
+		r.fail(w, req, err)
+		return
+	}
+	a, stored, err := r.rollback(req.Context(), req.PathValue("name"), body.Version, ifv)
+	if err != nil {
+		r.fail(w, req, err)
+		return
+	}
+	w.Header().Set("ETag", etag(stored.Version))
+	writeJSON(w, http.StatusOK, map[string]any{"version": stored.Version, "tools": len(a.Snapshot().list)})
+}
+
+func (r *registry) apiGetPolicy(w http.ResponseWriter, req *http.Request) {
+	rec, err := r.st.Get(req.Context(), req.PathValue("name"))
+	if err != nil {
+		r.fail(w, req, err)
+		return
+	}
+	w.Header().Set("ETag", etag(rec.Version))
+	w.Header().Set("Content-Type", "application/yaml")
+	_, _ = w.Write(rec.Policy)
+}
+
+func (r *registry) apiPutPolicy(w http.ResponseWriter, req *http.Request) {
+	ifv, ok := r.ifMatch(w, req)
+	if !ok {
+		return
+	}
+	b, err := io.ReadAll(http.MaxBytesReader(w, req.Body, 1<<20))
+	if err != nil {
+		r.fail(w, req, fmt.Errorf("%w: policy body: %v", store.ErrInvalid, err))
+		return
+	}
+	name := req.PathValue("name")
+	if err := r.PutPolicy(req.Context(), name, b, ifv); err != nil {
+		r.fail(w, req, err)
+		return
+	}
+	v, err := r.Policy(req.Context(), name)
+	if err != nil {
+		r.fail(w, req, err)
+		return
+	}
+	w.Header().Set("ETag", etag(v.Version))
+	writeJSON(w, http.StatusOK, map[string]any{"version": v.Version})
+}
+
+// operationKey finds the key of the operation with operationId id (or a
+// key given as "METHOD /path") in the served stored API.
+func (r *registry) operation(req *http.Request) (*web.Operation, *web.APIDetail, error) {
+	name, id := req.PathValue("name"), req.PathValue("operationId")
+	d, err := r.Get(req.Context(), name)
+	if err != nil {
+		return nil, nil, err
+	}
+	for i, o := range d.Operations {
+		if o.OperationID == id || o.Key == id {
+			return &d.Operations[i], d, nil
+		}
+	}
+	return nil, nil, fmt.Errorf("API %q has no operation %q: %w", name, id, store.ErrNotFound)
+}
+
+func (r *registry) apiGetOperation(w http.ResponseWriter, req *http.Request) {
+	o, d, err := r.operation(req)
+	if err != nil {
+		r.fail(w, req, err)
+		return
+	}
+	w.Header().Set("ETag", etag(d.Version))
+	writeJSON(w, http.StatusOK, o)
+}
+
+func (r *registry) apiPatchOperation(w http.ResponseWriter, req *http.Request) {
+	ifv, ok := r.ifMatch(w, req)
+	if !ok {
+		return
+	}
+	var p struct {
+		Enabled     *bool     `json:"enabled"`
+		ToolName    *string   `json:"toolName"`
+		Description *string   `json:"description"`
+		Scopes      *[]string `json:"scopes"`
+	}
+	if err := readJSON(w, req, &p); err != nil {
+		r.fail(w, req, err)
+		return
+	}
+	o, _, err := r.operation(req)
+	if err != nil {
+		r.fail(w, req, err)
+		return
+	}
+	d, err := r.PatchOperation(req.Context(), req.PathValue("name"), o.Key, ifv,
+		web.OperationPatch{Enabled: p.Enabled, ToolName: p.ToolName, Description: p.Description, Scopes: p.Scopes})
+	if err != nil {
+		r.fail(w, req, err)
+		return
+	}
+	w.Header().Set("ETag", etag(d.Version))
+	for _, op := range d.Operations {
+		if op.Key == o.Key {
+			writeJSON(w, http.StatusOK, op)
+			return
+		}
+	}
+	writeJSON(w, http.StatusOK, o)
+}
+
+// toolRef is what a diff needs of a tool.
+type toolRef struct {
+	name string
+	in   []byte
+	out  []byte
+	desc string
+}
+
+func toolRefs(a *API) []*toolRef {
+	var out []*toolRef
+	for _, t := range a.Snapshot().list {
+		out = append(out, &toolRef{name: t.Name, in: t.InputSchema, out: t.OutputSchema, desc: t.Description})
+	}
+	return out
+}
