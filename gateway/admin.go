@@ -226,7 +226,8 @@ func (r *registry) swap(rec *store.API, a *API) {
 }
 
 // follow applies the store's change feed until ctx is done: every change,
-// by this process or another replica, is rebuilt and swapped.
+// by this process or another replica, is rebuilt and swapped. The lag
+// from each change's commit to its application here is a metric.
 func (r *registry) follow(ctx context.Context, changes <-chan store.Change) {
 	for c := range changes {
 		switch c.Kind {
@@ -239,6 +240,7 @@ func (r *registry) follow(ctx context.Context, changes <-chan store.Change) {
 				r.log.Error("registry resync", "err", err)
 			}
 		}
+		r.g.metrics.changeApplied(c, time.Now())
 	}
 }
 

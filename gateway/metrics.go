@@ -11,6 +11,8 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/rest2mcp/rest2mcp/store"
 )
 
 // Prometheus metrics.
@@ -39,7 +41,12 @@ type metrics struct {
 	authFailures *prometheus.CounterVec   // api, reason
 	decisions    *prometheus.CounterVec   // api, decision
 	reloads      *prometheus.CounterVec   // api, result
+	feedLag      prometheus.Histogram     // registry change feed
 }
+
+// feedLagBuckets cover the registry's change feed, from a NOTIFY on the
+// same host to a poll interval and a slow rebuild.
+var feedLagBuckets = []float64{.001, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10, 30, 60}
 
 // newMetrics builds the registry of g. The state collector reads g's APIs
 // and token cache at scrape time.
@@ -76,12 +83,17 @@ func newMetrics(g *Gateway) (*metrics, error) {
 			Name: "rest2mcp_reloads_total",
 			Help: "Snapshot reloads by result (ok or error).",
 		}, []string{"api", "result"}),
+		feedLag: prometheus.NewHistogram(prometheus.HistogramOpts{
+			Name:    "rest2mcp_registry_change_lag_seconds",
+			Help:    "Registry changes (by any replica) from their commit to the moment this replica applied them (API rebuilt and served, or removed).",
+			Buckets: feedLagBuckets,
+		}),
 	}
 	cs := []prometheus.Collector{
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 		newStateCollector(g),
-		m.requests, m.requestTime, m.toolCalls, m.toolTime, m.authFailures, m.decisions, m.reloads,
+		m.requests, m.requestTime, m.toolCalls, m.toolTime, m.authFailures, m.decisions, m.reloads, m.feedLag,
 	}
 	for _, c := range cs {
 		if err := m.reg.Register(c); err != nil {
@@ -94,6 +106,17 @@ func newMetrics(g *Gateway) (*metrics, error) {
 		Timeout:             10 * time.Second,
 	})
 	return m, nil
+}
+
+// changeApplied records the lag of a registry change applied at now. A
+// change without a commit time (resync, written by an older version) is
+// not counted; a commit time ahead of now (replica clocks apart) counts
+// as no lag.
+func (m *metrics) changeApplied(c store.Change, now time.Time) {
+	if m == nil || c.At.IsZero() {
+		return
+	}
+	m.feedLag.Observe(max(now.Sub(c.At), 0).Seconds())
 }
 
 // stateCollector reports gauges and counters read from the gateway's

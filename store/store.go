@@ -268,6 +268,10 @@ type Change struct {
 	Name string `json:"name,omitempty"`
 	// Version is the version written (0 for deletes).
 	Version int64 `json:"version,omitempty"`
+	// At is when the change was committed, by the writer's clock
+	// (microseconds); zero for resync changes and for changes written
+	// before the store recorded it. Replicas measure their feed lag by it.
+	At time.Time `json:"at,omitzero"`
 }
 
 // Rollback writes a new version of the API that copies version to's spec,

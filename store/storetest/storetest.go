@@ -714,8 +714,21 @@ func expectChanges(t *testing.T, ch <-chan store.Change, want ...store.Change) {
 	for range want {
 		got = append(got, next(t, ch))
 	}
-	if diff := cmp.Diff(want, got, cmpopts.IgnoreFields(store.Change{}, "Seq")); diff != "" {
+	if diff := cmp.Diff(want, got, cmpopts.IgnoreFields(store.Change{}, "Seq", "At")); diff != "" {
 		t.Errorf("feed (-want +got):\n%s", diff)
+	}
+	// Commit times: set, on this machine's clock, in feed order.
+	now := time.Now()
+	for i, c := range got {
+		if c.Kind == store.ChangeResync {
+			continue
+		}
+		if c.At.IsZero() || c.At.After(now) || now.Sub(c.At) > time.Minute {
+			t.Errorf("change %d committed at %v, want a time in the last minute (now %v)", i, c.At, now)
+		}
+		if i > 0 && c.At.Before(got[i-1].At) {
+			t.Errorf("change %d committed at %v, before change %d (%v)", i, c.At, i-1, got[i-1].At)
+		}
 	}
 	for i := 1; i < len(got); i++ {
 		if got[i].Seq != got[i-1].Seq+1 {

@@ -445,7 +445,8 @@ func (s *DB) appendChange(ctx context.Context, tx *sql.Tx, kind store.ChangeKind
 	if err := tx.QueryRowContext(ctx, `SELECT COALESCE(MAX(seq), 0) FROM changes`).Scan(&last); err != nil {
 		return err
 	}
-	if _, err := tx.ExecContext(ctx, s.q(`INSERT INTO changes (seq, kind, name, version) VALUES (?, ?, ?, ?)`), last+1, string(kind), name, version); err != nil {
+	at := time.Now().UnixMicro()
+	if _, err := tx.ExecContext(ctx, s.q(`INSERT INTO changes (seq, kind, name, version, at_us) VALUES (?, ?, ?, ?, ?)`), last+1, string(kind), name, version, at); err != nil {
 		return err
 	}
 	if last+1 > s.opts.Retain {
@@ -614,7 +615,7 @@ func (s *DB) watch(ctx context.Context, cursor int64, ch chan<- store.Change) {
 // changesAfter reads the feed after cursor. A gap (the feed was pruned
 // past cursor) is reported as a resync change first.
 func (s *DB) changesAfter(ctx context.Context, cursor int64) ([]store.Change, error) {
-	rows, err := s.db.QueryContext(ctx, s.q(`SELECT seq, kind, name, version FROM changes WHERE seq > ? ORDER BY seq`), cursor)
+	rows, err := s.db.QueryContext(ctx, s.q(`SELECT seq, kind, name, version, at_us FROM changes WHERE seq > ? ORDER BY seq`), cursor)
 	if err != nil {
 		return nil, err
 	}
@@ -623,10 +624,14 @@ func (s *DB) changesAfter(ctx context.Context, cursor int64) ([]store.Change, er
 	for rows.Next() {
 		var c store.Change
 		var kind string
-		if err := rows.Scan(&c.Seq, &kind, &c.Name, &c.Version); err != nil {
+		var at int64
+		if err := rows.Scan(&c.Seq, &kind, &c.Name, &c.Version, &at); err != nil {
 			return nil, err
 		}
 		c.Kind = store.ChangeKind(kind)
+		if at > 0 {
+			c.At = time.UnixMicro(at).UTC()
+		}
 		if len(out) == 0 && c.Seq != cursor+1 {
 			out = append(out, store.Change{Seq: c.Seq - 1, Kind: store.ChangeResync})
 		}

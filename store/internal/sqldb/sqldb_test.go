@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
 	_ "modernc.org/sqlite"
 
 	"github.com/rest2mcp/rest2mcp/store"
@@ -68,8 +69,13 @@ func TestFeedRetention(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if diff := cmp.Diff(tc.want, got); diff != "" {
+		if diff := cmp.Diff(tc.want, got, cmpopts.IgnoreFields(store.Change{}, "At")); diff != "" {
 			t.Errorf("changesAfter(%d) (-want +got):\n%s", tc.cursor, diff)
+		}
+		for _, c := range got {
+			if (c.Kind == store.ChangeResync) != c.At.IsZero() {
+				t.Errorf("changesAfter(%d): %s change %d committed at %v", tc.cursor, c.Kind, c.Seq, c.At)
+			}
 		}
 	}
 }
