@@ -151,6 +151,15 @@ func (a *API) buildOptions() BuildOptions {
 // stage of the request uses that one, whatever reloads happen meanwhile.
 func (a *API) pin(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		// The request-id context serveRoot made for this very request
+		// (not wrapped since: no span) takes the snapshot in place,
+		// saving a context and a request copy on the hot path.
+		if c, ok := r.Context().(*requestIDCtx); ok && c.pinnable {
+			c.pinnable = false
+			c.snap = a.snap.Load()
+			next.ServeHTTP(w, r)
+			return
+		}
 		next.ServeHTTP(w, r.WithContext(withSnapshot(r.Context(), a.snap.Load())))
 	})
 }

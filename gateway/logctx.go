@@ -26,16 +26,29 @@ import (
 type ctxRequestIDKey struct{}
 
 // requestIDCtx carries the request id: one allocation per request (a
-// context.WithValue of a string would box the string too).
+// context.WithValue of a string would box the string too). On the MCP
+// endpoints it also carries the pinned snapshot (see [API.pin]), so that
+// the request id costs no allocation beyond the one pinning had.
 type requestIDCtx struct {
 	context.Context
 	id string
+	// snap is the snapshot pinned for the request, set once by pin when
+	// pinnable (only serveRoot's own context is: it is this request's
+	// alone).
+	snap     *Snapshot
+	pinnable bool
 }
 
-// Value returns the requestIDCtx itself for ctxRequestIDKey (no boxing).
+// Value returns the requestIDCtx itself for ctxRequestIDKey (no boxing)
+// and the pinned snapshot, if any, for snapshotKey.
 func (c *requestIDCtx) Value(key any) any {
-	if _, ok := key.(ctxRequestIDKey); ok {
+	switch key.(type) {
+	case ctxRequestIDKey:
 		return c
+	case snapshotKey:
+		if c.snap != nil {
+			return c.snap
+		}
 	}
 	return c.Context.Value(key)
 }
@@ -43,6 +56,12 @@ func (c *requestIDCtx) Value(key any) any {
 // WithRequestID returns ctx carrying the request id id.
 func WithRequestID(ctx context.Context, id string) context.Context {
 	return &requestIDCtx{Context: ctx, id: id}
+}
+
+// newRequestContext is WithRequestID for serveRoot: the context may take
+// the request's snapshot in place (see [API.pin]).
+func newRequestContext(ctx context.Context, id string) context.Context {
+	return &requestIDCtx{Context: ctx, id: id, pinnable: true}
 }
 
 // RequestIDFrom returns the request id carried by ctx, or "".

@@ -534,3 +534,39 @@ func TestTracingOffByDefault(t *testing.T) {
 		t.Errorf("upstream traceparent %q with tracing off", got)
 	}
 }
+
+// TestRequestContextPin: the request-id context of serveRoot takes the
+// pinned snapshot in place, once; any other context (WithRequestID, or a
+// pinnable one already pinned) gets a context of its own, unchanged.
+func TestRequestContextPin(t *testing.T) {
+	s1, s2 := &Snapshot{name: "one"}, &Snapshot{name: "two"}
+	a := &API{}
+	var got *Snapshot
+	var gotID string
+	var sameCtx bool
+	h := a.pin(http.HandlerFunc(func(_ http.ResponseWriter, r *http.Request) {
+		got, gotID = snapshotFrom(r.Context()), RequestIDFrom(r.Context())
+		sameCtx = r.Context() == r.Context().Value(ctxRequestIDKey{})
+	}))
+	serve := func(ctx context.Context, s *Snapshot) {
+		t.Helper()
+		a.snap.Store(s)
+		h.ServeHTTP(httptest.NewRecorder(), httptest.NewRequestWithContext(ctx, http.MethodPost, "/", nil))
+	}
+
+	root := newRequestContext(context.Background(), "rid-1")
+	serve(root, s1)
+	if got != s1 || gotID != "rid-1" || !sameCtx {
+		t.Fatalf("serveRoot context: snapshot %v, id %q, pinned in place %v", got, gotID, sameCtx)
+	}
+	serve(root, s2) // already pinned: not changed again
+	if got != s2 || snapshotFrom(root) != s1 || sameCtx {
+		t.Fatalf("second pin: snapshot %v (want two), the first request's context now pins %v", got, snapshotFrom(root))
+	}
+
+	plain := WithRequestID(context.Background(), "rid-2")
+	serve(plain, s1)
+	if got != s1 || gotID != "rid-2" || sameCtx || snapshotFrom(plain) != nil {
+		t.Fatalf("WithRequestID context: snapshot %v, id %q, pinned in place %v", got, gotID, sameCtx)
+	}
+}

@@ -32,7 +32,7 @@ func (g *Gateway) serveRoot(w http.ResponseWriter, r *http.Request) {
 	w.Header()["X-Request-Id"] = []string{rid}
 	// observability hook: the request id travels in the context, so every
 	// log line of the request carries it (logctx.go).
-	r = r.WithContext(WithRequestID(r.Context(), rid))
+	r = r.WithContext(newRequestContext(r.Context(), rid))
 	defer func() {
 		if p := recover(); p != nil {
 			if p == http.ErrAbortHandler {
