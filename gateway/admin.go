@@ -184,7 +184,7 @@ func (r *registry) refresh(ctx context.Context, name string, version int64) {
 		return
 	}
 	if err != nil {
-		r.log.Error("read stored API", "api", name, "err", err)
+		r.log.ErrorContext(ctx, "read stored API", "api", name, "err", err)
 		return
 	}
 	if _, clash := r.g.apis[name]; clash {
@@ -193,7 +193,7 @@ func (r *registry) refresh(ctx context.Context, name string, version int64) {
 	}
 	a, _, err := r.build(ctx, rec)
 	if err != nil {
-		r.log.Error("stored API does not build; not served", "api", name, "version", rec.Version, "err", err)
+		r.log.ErrorContext(ctx, "stored API does not build; not served", "api", name, "version", rec.Version, "err", err)
 		r.setFailed(name, "build failed: "+err.Error())
 		return
 	}

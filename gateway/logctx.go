@@ -15,9 +15,10 @@ import (
 
 // Request-scoped logging.
 //
-// The gateway puts the request id (echo's RequestID middleware, the
-// X-Request-Id header) in the request context as early as it can
-// ([Gateway.observe]); every logger the gateway hands out — operational,
+// The gateway puts the request id (the X-Request-Id header, else one it
+// makes) in the request context as early as it can: serveRoot for the MCP
+// endpoints (root.go), the requestID middleware after echo's RequestID
+// for every other route; every logger the gateway hands out — operational,
 // audit, the invoker's upstream lines, authbridge's — goes through
 // [ContextHandler], which adds request_id (and trace_id/span_id when the
 // request is traced) to each record logged with that context. Code
