@@ -441,7 +441,9 @@ func TestAdminVersionsAndStableNames(t *testing.T) {
 	if r := modern(t, e.srv.URL+"/mcp/pets", "", "tools/list", nil); r.status != http.StatusNotFound {
 		t.Errorf("a deleted API is served: %d", r.status)
 	}
-	// Every change is in the audit log.
+	// Every change is in the audit log (written by the audit queue's
+	// goroutine).
+	e.g.auditAsync.flush(5 * time.Second)
 	for _, want := range []string{
 		"action=upload api=pets version=1", `action="edit GET /pets/{petId}" api=pets version=2`, `action="new spec" api=pets version=4`,
 		"action=settings api=pets version=6", `action="rollback to 1" api=pets version=7`, "action=delete api=pets",

@@ -30,6 +30,8 @@ type auditItem struct {
 type auditQueue struct {
 	ch      chan auditItem
 	dropped atomic.Int64
+	// pending counts the records queued and not yet written (flush).
+	pending atomic.Int64
 	// reported is the drop count last reported (writer goroutine only).
 	reported int64
 	base     slog.Handler
@@ -52,6 +54,7 @@ func newAsyncHandler(inner slog.Handler, size int) *asyncHandler {
 func (q *auditQueue) run() {
 	for it := range q.ch {
 		_ = it.h.Handle(it.ctx, it.rec)
+		q.pending.Add(-1)
 		if d := q.dropped.Load(); d != q.reported && len(q.ch) == 0 {
 			r := slog.NewRecord(time.Now(), slog.LevelWarn, "audit lines dropped: the audit log could not keep up", 0)
 			r.AddAttrs(slog.Int64("dropped_total", d))
@@ -70,9 +73,11 @@ func (h *asyncHandler) Enabled(ctx context.Context, l slog.Level) bool {
 // full. The context keeps its values (request id) but not its
 // cancellation: the request may be over when the record is written.
 func (h *asyncHandler) Handle(ctx context.Context, r slog.Record) error {
+	h.q.pending.Add(1)
 	select {
 	case h.q.ch <- auditItem{h: h.inner, ctx: context.WithoutCancel(ctx), rec: r.Clone()}:
 	default:
+		h.q.pending.Add(-1)
 		h.q.dropped.Add(1)
 	}
 	return nil
@@ -88,10 +93,11 @@ func (h *asyncHandler) WithGroup(name string) slog.Handler {
 	return &asyncHandler{inner: h.inner.WithGroup(name), q: h.q}
 }
 
-// flush waits until the queued records are written, at most d.
+// flush waits until the queued records are written (the last one taken
+// from the queue included), at most d.
 func (h *asyncHandler) flush(d time.Duration) {
 	deadline := time.Now().Add(d)
-	for len(h.q.ch) > 0 && time.Now().Before(deadline) {
+	for h.q.pending.Load() > 0 && time.Now().Before(deadline) {
 		time.Sleep(time.Millisecond)
 	}
 }

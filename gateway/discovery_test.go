@@ -210,6 +210,8 @@ func TestDiscoveryAuthorization(t *testing.T) {
 	}
 
 	// Audit records name the underlying operations, never the meta-tool.
+	// They are written by the audit queue's goroutine: wait for the four.
+	waitFor(t, func() bool { return strings.Count(audit.String(), "\n") >= 4 })
 	var tools []string
 	for _, line := range strings.Split(strings.TrimSpace(audit.String()), "\n") {
 		var rec map[string]any
