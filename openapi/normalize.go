@@ -90,6 +90,13 @@ func (n *normalizer) pathItem(out *Document, key string, pi *openapi3.PathItem) 
 			Message: fmt.Sprintf("path key %q carries a query; requests go to %q with that query", key, p)})
 	}
 	ops := pi.Operations()
+	if err := checkPathTemplate(p); err != nil {
+		for _, m := range sortedKeys(ops) {
+			n.diags = append(n.diags, Diagnostic{Code: "path.invalid-template", Severity: SeverityError, File: n.r.label,
+				Pointer: base + "/" + strings.ToLower(m), Message: "operation skipped: " + err.Error()})
+		}
+		return
+	}
 	for _, m := range slices.SortedFunc(maps.Keys(ops), func(a, b string) int {
 		return cmp.Or(cmp.Compare(methodRank(a), methodRank(b)), strings.Compare(a, b))
 	}) {
@@ -221,6 +228,16 @@ func (n *normalizer) parameters(shared, own openapi3.Parameters, ptr string) ([]
 			p, err := n.parameter(pr.Value, pptr)
 			if err != nil {
 				return err
+			}
+			if p.In == InHeader {
+				if msg, unsendable := headerProblem(p.Name); msg != "" {
+					if unsendable && p.Required {
+						return fmt.Errorf("required %s", msg)
+					}
+					n.diags = append(n.diags, Diagnostic{Code: "parameter.dropped", Severity: SeverityWarning, File: n.r.label,
+						Pointer: pptr, Message: msg + "; parameter dropped"})
+					continue
+				}
 			}
 			if j := slices.IndexFunc(out, func(q *Parameter) bool { return q.Name == p.Name && q.In == p.In }); j >= 0 {
 				out[j] = p

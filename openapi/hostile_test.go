@@ -1,0 +1,123 @@
+package openapi
+
+import (
+	"net"
+	"os"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// TestSpecialFileRefs checks that a $ref to a FIFO, a device or a socket
+// in the spec directory fails at once with a clear diagnostic instead of
+// blocking the load (a FIFO without writer blocks a plain open forever).
+func TestSpecialFileRefs(t *testing.T) {
+	spec := `
+openapi: 3.0.3
+info: {title: t, version: "1"}
+paths:
+  /ok:
+    get:
+      responses: {"200": {description: ok}}
+  /bad:
+    get:
+      responses: {"200": {description: ok, content: {application/json: {schema: {$ref: "special.yaml#/X"}}}}}
+`
+	tests := []struct {
+		name string
+		make func(t *testing.T, p string)
+		want string
+	}{
+		{"fifo", func(t *testing.T, p string) {
+			if err := syscall.Mkfifo(p, 0o644); err != nil {
+				t.Skipf("mkfifo: %v", err)
+			}
+		}, "named pipe"},
+		{"device", func(t *testing.T, p string) {
+			if err := os.Symlink("/dev/zero", p); err != nil {
+				t.Fatal(err)
+			}
+		}, ""}, // resolves outside the directory: refused by the reference policy
+		{"socket", func(t *testing.T, p string) {
+			l, err := net.Listen("unix", p)
+			if err != nil {
+				t.Skipf("unix socket: %v", err)
+			}
+			t.Cleanup(func() { l.Close() })
+		}, "socket"},
+		{"directory", func(t *testing.T, p string) {
+			if err := os.Mkdir(p, 0o755); err != nil {
+				t.Fatal(err)
+			}
+		}, "directory"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			dir := writeFiles(t, map[string]string{"openapi.yaml": spec})
+			tt.make(t, filepath.Join(dir, "special.yaml"))
+			start := time.Now()
+			doc, err := Load(t.Context(), Source{Path: filepath.Join(dir, "openapi.yaml")}, nil)
+			if err != nil {
+				t.Fatalf("Load: %v", err)
+			}
+			if d := time.Since(start); d > 10*time.Second {
+				t.Errorf("Load took %v", d)
+			}
+			findOp(t, doc, "GET", "/ok")
+			text := doc.Diagnostics.Format()
+			if !strings.Contains(text, "special.yaml") || (tt.want != "" && !strings.Contains(text, tt.want)) {
+				t.Errorf("diagnostics do not name the file and its kind %q:\n%s", tt.want, text)
+			}
+		})
+	}
+}
+
+// TestUnsendableParameters checks that parameters that can never be sent
+// are reported at load: an invalid path template or a required header
+// whose name is not a token skips the operation; an optional one and
+// reserved header names are dropped with a warning.
+func TestUnsendableParameters(t *testing.T) {
+	doc := loadData(t, `
+openapi: 3.0.3
+info: {title: t, version: "1"}
+paths:
+  /a/{x:
+    get:
+      parameters: [{name: x, in: path, required: true, schema: {type: string}}]
+      responses: {"200": {description: ok}}
+  /b:
+    get:
+      parameters: [{name: "X-Evil\r\nInjected", in: header, required: true, schema: {type: string}}]
+      responses: {"200": {description: ok}}
+  /c:
+    get:
+      parameters:
+        - {name: "X-Opt\nBad", in: header, schema: {type: string}}
+        - {name: Host, in: header, schema: {type: string}}
+        - {name: Authorization, in: header, required: true, schema: {type: string}}
+        - {name: Content-Length, in: header, schema: {type: integer}}
+        - {name: X-Trace, in: header, schema: {type: string}}
+      responses: {"200": {description: ok}}
+`)
+	if len(doc.Operations) != 1 {
+		t.Fatalf("got %d operations, want only GET /c; diagnostics:\n%s", len(doc.Operations), doc.Diagnostics)
+	}
+	op := findOp(t, doc, "GET", "/c")
+	if len(op.Parameters) != 1 || op.Parameters[0].Name != "X-Trace" {
+		t.Errorf("parameters = %v, want only X-Trace", op.Parameters)
+	}
+	for _, want := range []struct{ code, ptr string }{
+		{"path.invalid-template", "/paths/~1a~1{x/get"},
+		{"operation.invalid", "/paths/~1b/get"},
+		{"parameter.dropped", "/paths/~1c/get/parameters/0"},
+		{"parameter.dropped", "/paths/~1c/get/parameters/1"},
+		{"parameter.dropped", "/paths/~1c/get/parameters/2"},
+		{"parameter.dropped", "/paths/~1c/get/parameters/3"},
+	} {
+		if !hasCode(doc.Diagnostics, want.code, want.ptr) {
+			t.Errorf("no %s diagnostic at %s:\n%s", want.code, want.ptr, doc.Diagnostics)
+		}
+	}
+}
