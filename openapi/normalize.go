@@ -38,6 +38,7 @@ type normalizer struct {
 func (r *loadRun) normalize(doc *openapi3.T, ver specVersion) *Document {
 	n := &normalizer{r: r, doc: doc, ids: map[string]string{}, unknownSchemes: map[string]bool{}}
 	n.sc = newSchemaConverter(doc.IsOpenAPI31OrLater(), &n.diags, r.label)
+	n.sc.exact = r.exact
 	out := &Document{
 		OpenAPIVersion:  ver.version,
 		Servers:         convertServers(doc.Servers),
