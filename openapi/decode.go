@@ -55,7 +55,7 @@ func fastDecode(data []byte, ver specVersion, file string) (*openapi3.T, *fastDe
 		return nil, nil, errNotFast
 	}
 	f := &fastDecoder{
-		d: jsontext.NewDecoder(bytes.NewReader(data),
+		d: jsontext.NewDecoder(bytes.NewBuffer(data), // parsed in place, not copied
 			jsontext.AllowDuplicateNames(true), jsontext.AllowInvalidUTF8(true)),
 		file: file,
 	}

@@ -79,6 +79,7 @@ func (r *loadRun) repair(data []byte, ver specVersion, firstErr error) (*openapi
 	if err := r.repairTree(root, r.location, true, root, 0); err != nil {
 		return nil, fmt.Errorf("repair document: %w", err)
 	}
+	r.repairSchemas(root, ver)
 
 	sections := v3Sections
 	if ver.swagger {

@@ -1,0 +1,74 @@
+package openapi
+
+import (
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+// TestSwagger2JSONSchemaisms checks that JSON Schema constructs Swagger
+// 2.0 does not allow (a tuple "items" array, a "type" list, draft 3
+// "required": true, wrongly typed keywords) degrade only the schema they
+// are in: kin-openapi refuses every definition for one of them, and every
+// operation used to be lost.
+func TestSwagger2JSONSchemaisms(t *testing.T) {
+	doc := loadData(t, `{"swagger":"2.0","info":{"title":"t","version":"1"},"host":"api.example.com",
+"paths":{
+ "/pets":{"get":{"operationId":"listPets","responses":{"200":{"description":"ok","schema":{"type":"array","items":{"$ref":"#/definitions/Pet"}}}}},
+          "post":{"operationId":"addPet","parameters":[{"name":"body","in":"body","schema":{"$ref":"#/definitions/Pair"}}],"responses":{"200":{"description":"ok"}}}},
+ "/owners":{"get":{"operationId":"listOwners","parameters":[{"name":"q","in":"query","type":"string"}],"responses":{"200":{"description":"ok","schema":{"$ref":"#/definitions/Owner"}}}}}
+},
+"definitions":{
+ "Pet":{"type":"object","properties":{"name":{"type":["null","string"]},"tag":{"type":"string","required":true,"maxLength":"20"}}},
+ "Pair":{"type":"array","items":[{"type":"string"},{"type":"integer"}]},
+ "Owner":{"type":"object","properties":{"name":{"type":"string"}}}
+}}`)
+	if len(doc.Operations) != 3 {
+		t.Fatalf("got %d operations, want 3; diagnostics:\n%s", len(doc.Operations), doc.Diagnostics)
+	}
+	if diff := cmp.Diff(Schema{"type": "object", "properties": Schema{
+		"name": Schema{"type": []any{"null", "string"}},
+		"tag":  Schema{"type": "string"},
+	}}, doc.Schemas["Pet"]); diff != "" {
+		t.Errorf("Pet (-want +got):\n%s", diff)
+	}
+	if diff := cmp.Diff(Schema{"type": "array", "items": Schema{}}, doc.Schemas["Pair"]); diff != "" {
+		t.Errorf("Pair (-want +got):\n%s", diff)
+	}
+	for _, ptr := range []string{"/definitions/Pair/items", "/definitions/Pet/properties/tag/required", "/definitions/Pet/properties/tag/maxLength"} {
+		if !hasCode(doc.Diagnostics, "schema.repaired", ptr) {
+			t.Errorf("no schema.repaired warning at %s:\n%s", ptr, doc.Diagnostics)
+		}
+	}
+	if doc.Diagnostics.HasErrors() {
+		t.Errorf("errors:\n%s", doc.Diagnostics)
+	}
+}
+
+// TestOAS3TupleItems checks both decoders turn a tuple "items" into
+// prefixItems in OpenAPI 3.0 (fast decoder: JSON; kin-openapi: YAML).
+func TestOAS3TupleItems(t *testing.T) {
+	for name, spec := range map[string]string{
+		"json": `{"openapi":"3.0.3","info":{"title":"t","version":"1"},"paths":{"/p":{"post":{
+"requestBody":{"content":{"application/json":{"schema":{"type":"array","items":[{"type":"string"},{"type":"integer"}]}}}},
+"responses":{"200":{"description":"ok"}}}}}}`,
+		"yaml": `
+openapi: 3.0.3
+info: {title: t, version: "1"}
+paths:
+  /p:
+    post:
+      requestBody: {content: {application/json: {schema: {type: array, items: [{type: string}, {type: integer}]}}}}
+      responses: {"200": {description: ok}}
+`,
+	} {
+		t.Run(name, func(t *testing.T) {
+			doc := loadData(t, spec)
+			op := findOp(t, doc, "POST", "/p")
+			if diff := cmp.Diff(Schema{"type": "array", "prefixItems": []any{Schema{"type": "string"}, Schema{"type": "integer"}}},
+				op.RequestBody.Schema); diff != "" {
+				t.Errorf("body schema (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
