@@ -1,6 +1,7 @@
 package openapi
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -68,6 +69,71 @@ paths:
 			if diff := cmp.Diff(Schema{"type": "array", "prefixItems": []any{Schema{"type": "string"}, Schema{"type": "integer"}}},
 				op.RequestBody.Schema); diff != "" {
 				t.Errorf("body schema (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+// idSpec references schemas by $id and $anchor (OpenAPI 3.1), including
+// one nested in $defs and one relative to an enclosing $id.
+const idSpec = `
+openapi: 3.1.0
+info: {title: t, version: "1"}
+paths:
+  /a:
+    get:
+      responses: {"200": {description: ok, content: {application/json: {schema: {$ref: "/schemas/address"}}}}}
+  /b:
+    post:
+      requestBody: {content: {application/json: {schema: {$ref: "/schemas/address#home"}}}}
+      responses: {"200": {description: ok, content: {application/json: {schema: {$ref: "#/components/schemas/Person"}}}}}
+  /c:
+    get:
+      responses: {"200": {description: ok, content: {application/json: {schema: {$ref: "/schemas/address#/properties/street"}}}}}
+components:
+  schemas:
+    Address:
+      $id: /schemas/address
+      type: object
+      properties: {street: {type: string}}
+      $defs:
+        home:
+          $anchor: home
+          type: object
+          properties: {since: {type: integer}}
+    Person:
+      $id: /schemas/person
+      type: object
+      properties:
+        address: {$ref: "address"}
+`
+
+// TestIDAndAnchorRefs checks that OpenAPI 3.1 references to a schema's
+// $id or $anchor resolve inside the document (kin-openapi resolves them
+// as file paths and refuses them), for file and in-memory sources.
+func TestIDAndAnchorRefs(t *testing.T) {
+	dir := writeFiles(t, map[string]string{"openapi.yaml": idSpec})
+	for name, src := range map[string]Source{
+		"file": {Path: dir + "/openapi.yaml"},
+		"data": {Data: []byte(idSpec), Name: "openapi.yaml"},
+	} {
+		t.Run(name, func(t *testing.T) {
+			doc, err := Load(t.Context(), src, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(doc.Operations) != 3 || doc.Diagnostics.HasErrors() {
+				t.Fatalf("got %d operations, want 3; diagnostics:\n%s", len(doc.Operations), doc.Diagnostics)
+			}
+			b := findOp(t, doc, "POST", "/b")
+			home := doc.Schemas[strings.TrimPrefix(b.RequestBody.Schema["$ref"].(string), "#/$defs/")]
+			if diff := cmp.Diff(Schema{"type": "integer"}, home["properties"].(Schema)["since"]); diff != "" {
+				t.Errorf("anchored schema (-want +got):\n%s\nbody schema %v", diff, b.RequestBody.Schema)
+			}
+			person := doc.Schemas[strings.TrimPrefix(b.Success.Schema["$ref"].(string), "#/$defs/")]
+			addr := person["properties"].(Schema)["address"].(Schema)
+			if _, ok := doc.Schemas[strings.TrimPrefix(addr["$ref"].(string), "#/$defs/")]; !ok {
+				t.Errorf("relative $id reference not resolved: %v", addr)
 			}
 		})
 	}

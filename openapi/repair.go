@@ -75,6 +75,7 @@ func (r *loadRun) repair(data []byte, ver specVersion, firstErr error) (*openapi
 	r.reader.transform = r.repairFile
 	if !ver.swagger {
 		r.inlineOperationRefs(root)
+		r.rewriteIDRefs(root)
 	}
 	if err := r.repairTree(root, r.location, true, root, 0); err != nil {
 		return nil, fmt.Errorf("repair document: %w", err)
