@@ -138,3 +138,75 @@ func TestIDAndAnchorRefs(t *testing.T) {
 		})
 	}
 }
+
+// TestContainerRefs checks that maps and lists of objects given as $ref
+// to another file (a parameters list, a whole responses object, a
+// content map, response headers) are inlined instead of losing the
+// operations of a multi-file document, and that a broken one drops only
+// itself.
+func TestContainerRefs(t *testing.T) {
+	dir := writeFiles(t, map[string]string{
+		"openapi.yaml": `
+openapi: 3.0.3
+info: {title: t, version: "1"}
+paths:
+  /a/{id}:
+    get:
+      operationId: getA
+      parameters: {$ref: "common/params.yaml#/list"}
+      responses: {$ref: "common/responses.yaml"}
+  /b:
+    post:
+      operationId: postB
+      requestBody:
+        content: {$ref: "common/content.yaml#/json"}
+      responses:
+        "200": {description: ok, content: {$ref: "common/content.yaml#/json"}, headers: {$ref: "common/content.yaml#/headers"}}
+  /c:
+    get:
+      operationId: getC
+      parameters: {$ref: "common/missing.yaml#/list"}
+      responses: {"204": {description: none}}
+`,
+		"common/params.yaml": `
+list:
+  - {name: id, in: path, required: true, schema: {type: integer}}
+  - {$ref: "#/limit"}
+limit: {name: limit, in: query, schema: {$ref: "schemas.yaml#/Limit"}}
+`,
+		"common/schemas.yaml": "Limit: {type: integer, maximum: 100}\nThing: {type: object, properties: {name: {type: string}}}\n",
+		"common/responses.yaml": `
+"200": {description: ok, content: {application/json: {schema: {$ref: "schemas.yaml#/Thing"}}}}
+"404": {description: missing}
+`,
+		"common/content.yaml": `
+json: {application/json: {schema: {$ref: "schemas.yaml#/Thing"}}}
+headers: {X-Rate: {schema: {type: integer}}}
+`,
+	})
+	doc, err := Load(t.Context(), Source{Path: dir + "/openapi.yaml"}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(doc.Operations) != 3 {
+		t.Fatalf("got %d operations, want 3; diagnostics:\n%s", len(doc.Operations), doc.Diagnostics)
+	}
+	a := findOp(t, doc, "GET", "/a/{id}")
+	if len(a.Parameters) != 2 || a.Parameters[1].Name != "limit" || a.Success == nil || a.Success.Schema == nil {
+		t.Errorf("GET /a: parameters %v, success %+v", a.Parameters, a.Success)
+	}
+	limit := a.Parameters[1].Schema
+	if ref, _ := limit["$ref"].(string); doc.Schemas[strings.TrimPrefix(ref, "#/$defs/")]["maximum"] != float64(100) {
+		t.Errorf("limit schema %v not resolved", limit)
+	}
+	b := findOp(t, doc, "POST", "/b")
+	if b.RequestBody == nil || b.RequestBody.ContentType != "application/json" || b.Success == nil || b.Success.ContentType != "application/json" {
+		t.Errorf("POST /b: body %+v, success %+v", b.RequestBody, b.Success)
+	}
+	if c := findOp(t, doc, "GET", "/c"); len(c.Parameters) != 0 {
+		t.Errorf("GET /c parameters = %v, want none", c.Parameters)
+	}
+	if !hasCode(doc.Diagnostics, "ref.unresolved", "") {
+		t.Errorf("no warning for the missing parameters file:\n%s", doc.Diagnostics)
+	}
+}

@@ -93,6 +93,9 @@ type loadRun struct {
 	// exact holds schema number keywords that float64 does not represent
 	// exactly (from the fast decoder).
 	exact map[*openapi3.Schema]map[string]json.Number
+	// inlinedContainers counts maps and lists given as $ref that the
+	// repair path inlined.
+	inlinedContainers int
 }
 
 // Load reads, resolves and normalises an OpenAPI 3.x or Swagger 2.0
