@@ -30,7 +30,7 @@ func headerProblem(name string) (msg string, unsendable bool) {
 	lower := strings.ToLower(name)
 	switch {
 	case ignoredHeaders[lower]:
-		return fmt.Sprintf("header parameter %q is ignored (OpenAPI leaves %s to the client)", name, name), false
+		return fmt.Sprintf("header parameter %q is ignored (OpenAPI defines it through media types or security schemes)", name), false
 	case reservedHeader[lower]:
 		return fmt.Sprintf("header parameter %q cannot be set by a caller (reserved header)", name), false
 	}
