@@ -1,6 +1,7 @@
 package openapi
 
 import (
+	"github.com/google/go-cmp/cmp"
 	"net"
 	"os"
 	"path/filepath"
@@ -119,5 +120,51 @@ paths:
 		if !hasCode(doc.Diagnostics, want.code, want.ptr) {
 			t.Errorf("no %s diagnostic at %s:\n%s", want.code, want.ptr, doc.Diagnostics)
 		}
+	}
+}
+
+// TestCircularComposition checks that named schemas forming a cycle
+// through allOf/oneOf only are found at load and made permissive with a
+// warning, while ordinary recursion (through properties) stays.
+func TestCircularComposition(t *testing.T) {
+	doc := loadData(t, `
+openapi: 3.0.3
+info: {title: t, version: "1"}
+paths:
+  /a:
+    post:
+      requestBody: {content: {application/json: {schema: {$ref: "#/components/schemas/A"}}}}
+      responses: {"200": {description: ok, content: {application/json: {schema: {$ref: "#/components/schemas/Tree"}}}}}
+  /s:
+    post:
+      requestBody: {content: {application/json: {schema: {$ref: "#/components/schemas/Self"}}}}
+      responses: {"204": {description: ok}}
+components:
+  schemas:
+    A: {description: an A, allOf: [{$ref: "#/components/schemas/B"}, {type: object}]}
+    B: {oneOf: [{$ref: "#/components/schemas/A"}, {type: string}]}
+    Self: {anyOf: [{$ref: "#/components/schemas/Self"}]}
+    Tree: {type: object, properties: {children: {type: array, items: {$ref: "#/components/schemas/Tree"}}}}
+`)
+	if len(doc.Operations) != 2 {
+		t.Fatalf("operations: %d\n%s", len(doc.Operations), doc.Diagnostics)
+	}
+	n := 0
+	for _, d := range doc.Diagnostics {
+		if d.Code == "schema.cycle" {
+			n++
+		}
+	}
+	if n != 2 {
+		t.Errorf("got %d schema.cycle warnings, want 2:\n%s", n, doc.Diagnostics)
+	}
+	if diff := cmp.Diff(Schema{"description": "an A"}, doc.Schemas["A"]); diff != "" {
+		t.Errorf("A (-want +got):\n%s", diff)
+	}
+	if diff := cmp.Diff(Schema{}, doc.Schemas["Self"]); diff != "" {
+		t.Errorf("Self (-want +got):\n%s", diff)
+	}
+	if _, ok := doc.Schemas["Tree"]["properties"]; !ok {
+		t.Errorf("recursive Tree was degraded: %v", doc.Schemas["Tree"])
 	}
 }

@@ -70,6 +70,7 @@ func (r *loadRun) normalize(doc *openapi3.T, ver specVersion) *Document {
 		n.diags = append(n.diags, Diagnostic{Code: "spec.no-operations", Severity: SeverityInfo, File: r.label, Pointer: "/paths",
 			Message: "the document has no operations"})
 	}
+	n.breakCycles()
 	out.Schemas = n.sc.defs
 	out.Diagnostics = n.diags
 	return out
