@@ -14,7 +14,7 @@ import (
 )
 
 // The fast decoder builds kin-openapi's model of a single-file OpenAPI 3.0
-// JSON document in one streaming pass, instead of kin-openapi's own
+// or 3.1 JSON document in one streaming pass, instead of kin-openapi's own
 // unmarshalling, which decodes every object twice (into the struct, then
 // into a map for its extensions) and re-validates the bytes of every
 // nested object, so that its cost grows with size × nesting depth (1 s
@@ -28,7 +28,8 @@ import (
 //
 // It declines (errNotFast) documents whose semantics it does not
 // reproduce: other versions, YAML, external references, path item
-// references, webhooks. kin-openapi then loads them as before; the
+// references, and in 3.1 $ref with sibling keywords and schemas with an
+// $id, $anchor or $dynamic* keyword. kin-openapi then loads them as before; the
 // references of a fast-decoded document are still resolved by kin-openapi.
 
 // errNotFast means the document needs kin-openapi's own decoder.
@@ -42,7 +43,12 @@ const maxDecodeDepth = 128
 // fastDecoder is the state of one fast decode.
 type fastDecoder struct {
 	d     *jsontext.Decoder
+	data  []byte
 	file  string
+	is31  bool
+	// kinResolve is set when a schema was decoded by kin-openapi (a 3.1
+	// $ref with siblings): only kin-openapi's resolver merges them.
+	kinResolve bool
 	diags Diagnostics
 	// big remembers integers that float64 cannot hold exactly, by the
 	// schema and keyword they were found in (see exactNumbers).
@@ -51,13 +57,16 @@ type fastDecoder struct {
 
 // fastDecode decodes data (see the package comment above).
 func fastDecode(data []byte, ver specVersion, file string) (*openapi3.T, *fastDecoder, error) {
-	if ver.swagger || !strings.HasPrefix(ver.version, "3.0") || !isJSON(data) {
+	is31 := strings.HasPrefix(ver.version, "3.1")
+	if ver.swagger || !strings.HasPrefix(ver.version, "3.0") && !is31 || !isJSON(data) {
 		return nil, nil, errNotFast
 	}
 	f := &fastDecoder{
 		d: jsontext.NewDecoder(bytes.NewBuffer(data), // parsed in place, not copied
 			jsontext.AllowDuplicateNames(true), jsontext.AllowInvalidUTF8(true)),
+		data: data,
 		file: file,
+		is31: is31,
 	}
 	doc, err := f.document()
 	if err != nil {
@@ -260,6 +269,9 @@ func (f *fastDecoder) strings(dst *[]string) error {
 	}
 	var out []string
 	err := f.array(func(int) error {
+		if f.d.PeekKind() != '"' {
+			return f.wrongType("a string")
+		}
 		var s string
 		if err := f.str(&s); err != nil {
 			return err
@@ -376,7 +388,12 @@ func (f *fastDecoder) document() (*openapi3.T, error) {
 			doc.Components = &c
 			return f.components(doc.Components)
 		case "webhooks":
-			return errNotFast
+			// Only their number is used (they are not operations).
+			doc.Webhooks = map[string]*openapi3.PathItem{}
+			return f.object(func(name string) error {
+				doc.Webhooks[name] = &openapi3.PathItem{}
+				return f.skip()
+			})
 		default:
 			return f.skip()
 		}
@@ -689,6 +706,8 @@ func (f *fastDecoder) schemaRef(depth int) (*openapi3.SchemaRef, error) {
 	}
 	s := &openapi3.Schema{}
 	ref := ""
+	siblings := false
+	start := f.d.InputOffset()
 	depth++
 	sub := func(dst **openapi3.SchemaRef) error {
 		sr, err := f.schemaRef(depth)
@@ -744,9 +763,19 @@ func (f *fastDecoder) schemaRef(depth int) (*openapi3.SchemaRef, error) {
 		return err
 	}
 	err := f.object(func(k string) error {
+		if k != "$ref" && !strings.HasPrefix(k, "x-") {
+			siblings = true
+		}
 		switch k {
 		case "$ref":
 			return f.ref(&ref)
+		case "$id", "$anchor", "$dynamicRef", "$dynamicAnchor":
+			if f.is31 {
+				// Identified schemas: kin-openapi's loader (and the repair
+				// path's $id resolution) handle them.
+				return fmt.Errorf("%w: %s at %s", errNotFast, k, f.d.StackPointer())
+			}
+			return f.skip()
 		case "type":
 			switch f.d.PeekKind() {
 			case '"':
@@ -890,6 +919,18 @@ func (f *fastDecoder) schemaRef(depth int) (*openapi3.SchemaRef, error) {
 		}
 	})
 	if ref != "" {
+		if siblings && f.is31 && err == nil {
+			// OpenAPI 3.1 merges the keywords next to a $ref into the
+			// referenced schema: kin-openapi decodes this (usually small)
+			// object, and its resolver merges them.
+			raw := bytes.TrimLeft(f.data[start:f.d.InputOffset()], " \t\r\n:,")
+			var sr openapi3.SchemaRef
+			if err := json.Unmarshal(raw, &sr); err != nil {
+				return nil, fmt.Errorf("%w: $ref with sibling keywords at %s: %v", errNotFast, f.d.StackPointer(), err)
+			}
+			f.kinResolve = true
+			return &sr, nil
+		}
 		delete(f.big, s)
 		return &openapi3.SchemaRef{Ref: ref}, err
 	}
@@ -977,4 +1018,154 @@ func jsonDepth(data []byte) int {
 		}
 	}
 	return max
+}
+
+// resolveLocal resolves the references of a fast-decoded document, which
+// are all local, when they all name a component directly
+// ("#/components/schemas/Pet"), the form nearly every document uses; it
+// reports false when one has another form, and kin-openapi's resolver
+// must run instead (it handles every form, at about twice the cost).
+func resolveLocal(doc *openapi3.T) bool {
+	c := doc.Components
+	if c == nil {
+		c = &openapi3.Components{}
+	}
+	ok := true
+	name := func(ref, section string) (string, bool) {
+		n, found := strings.CutPrefix(ref, "#/components/"+section+"/")
+		if !found || strings.ContainsAny(n, "/~%") {
+			ok = false
+			return "", false
+		}
+		return n, true
+	}
+	seen := map[*openapi3.Schema]bool{}
+	var schema func(sr *openapi3.SchemaRef)
+	schemaRef := func(sr *openapi3.SchemaRef) bool {
+		if sr == nil || sr.Ref == "" || sr.Value != nil {
+			return true
+		}
+		for hops, cur := 0, sr; ; hops++ {
+			n, found := name(cur.Ref, "schemas")
+			if !found || hops > 64 {
+				ok = false
+				return false
+			}
+			target := c.Schemas[n]
+			if target == nil {
+				ok = false
+				return false
+			}
+			if target.Ref == "" {
+				sr.Value = target.Value
+				return true
+			}
+			cur = target
+		}
+	}
+	schema = func(sr *openapi3.SchemaRef) {
+		if !ok || sr == nil {
+			return
+		}
+		if !schemaRef(sr) {
+			return
+		}
+		s := sr.Value
+		if s == nil || seen[s] {
+			return
+		}
+		seen[s] = true
+		for _, l := range []openapi3.SchemaRefs{s.AllOf, s.AnyOf, s.OneOf, s.PrefixItems} {
+			for _, c := range l {
+				schema(c)
+			}
+		}
+		for _, c := range []*openapi3.SchemaRef{s.Not, s.Items, s.Contains, s.PropertyNames, s.If, s.Then, s.Else,
+			s.ContentSchema, s.AdditionalProperties.Schema, s.UnevaluatedItems.Schema, s.UnevaluatedProperties.Schema} {
+			schema(c)
+		}
+		for _, m := range []openapi3.Schemas{s.Properties, s.PatternProperties, s.DependentSchemas, s.Defs} {
+			for _, c := range m {
+				schema(c)
+			}
+		}
+	}
+	content := func(ct openapi3.Content) {
+		for _, mt := range ct {
+			if mt != nil {
+				schema(mt.Schema)
+			}
+		}
+	}
+	parameter := func(pr *openapi3.ParameterRef) {
+		if pr.Ref != "" {
+			n, found := name(pr.Ref, "parameters")
+			if !found || c.Parameters[n] == nil || c.Parameters[n].Ref != "" {
+				ok = false
+				return
+			}
+			pr.Value = c.Parameters[n].Value
+			return
+		}
+		schema(pr.Value.Schema)
+		content(pr.Value.Content)
+	}
+	requestBody := func(rr *openapi3.RequestBodyRef) {
+		if rr.Ref != "" {
+			n, found := name(rr.Ref, "requestBodies")
+			if !found || c.RequestBodies[n] == nil || c.RequestBodies[n].Ref != "" {
+				ok = false
+				return
+			}
+			rr.Value = c.RequestBodies[n].Value
+			return
+		}
+		content(rr.Value.Content)
+	}
+	response := func(rr *openapi3.ResponseRef) {
+		if rr.Ref != "" {
+			n, found := name(rr.Ref, "responses")
+			if !found || c.Responses[n] == nil || c.Responses[n].Ref != "" {
+				ok = false
+				return
+			}
+			rr.Value = c.Responses[n].Value
+			return
+		}
+		content(rr.Value.Content)
+	}
+	// Components first, so that references to them find resolved values.
+	for _, sr := range c.Schemas {
+		schema(sr)
+	}
+	for _, pr := range c.Parameters {
+		parameter(pr)
+	}
+	for _, rr := range c.RequestBodies {
+		requestBody(rr)
+	}
+	for _, rr := range c.Responses {
+		response(rr)
+	}
+	if doc.Paths != nil {
+		for _, pi := range doc.Paths.Map() {
+			for _, pr := range pi.Parameters {
+				parameter(pr)
+			}
+			for _, op := range pi.Operations() {
+				for _, pr := range op.Parameters {
+					parameter(pr)
+				}
+				if op.RequestBody != nil {
+					requestBody(op.RequestBody)
+				}
+				if op.Responses != nil {
+					for _, rr := range op.Responses.Map() {
+						response(rr)
+					}
+				}
+			}
+		}
+	}
+	return ok
 }

@@ -334,10 +334,14 @@ var disableFastDecoder bool
 func (r *loadRun) loadFast(data []byte, ver specVersion) *openapi3.T {
 	doc, f, err := fastDecode(data, ver, r.label)
 	if err != nil {
-		if !errors.Is(err, errNotFast) {
-			r.logger.DebugContext(r.ctx, "fast decoder declined the document", "spec", r.label, "err", err)
-		}
+		r.logger.DebugContext(r.ctx, "fast decoder declined the document", "spec", r.label, "err", err)
 		return nil
+	}
+	if !f.kinResolve && resolveLocal(doc) {
+		r.logger.DebugContext(r.ctx, "fast decoder used", "spec", r.label)
+		r.diags = append(r.diags, f.diags...)
+		r.exact = f.big
+		return doc
 	}
 	if err := r.newLoader().ResolveRefsIn(doc, r.location); err != nil {
 		r.logger.DebugContext(r.ctx, "fast-decoded document does not resolve", "spec", r.label, "err", err)
