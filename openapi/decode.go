@@ -42,14 +42,14 @@ const maxDecodeDepth = 128
 
 // fastDecoder is the state of one fast decode.
 type fastDecoder struct {
-	d     *jsontext.Decoder
-	data  []byte
-	file  string
-	is31  bool
+	d    *jsontext.Decoder
+	data []byte
+	file string
+	is31 bool
 	// kinResolve is set when a schema was decoded by kin-openapi (a 3.1
 	// $ref with siblings): only kin-openapi's resolver merges them.
 	kinResolve bool
-	diags Diagnostics
+	diags      Diagnostics
 	// big remembers integers that float64 cannot hold exactly, by the
 	// schema and keyword they were found in (see exactNumbers).
 	big map[*openapi3.Schema]map[string]json.Number
