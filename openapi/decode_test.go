@@ -184,3 +184,22 @@ func stringKeys(v any) any {
 	}
 	return v
 }
+
+// TestExactIntegers checks that integers float64 cannot hold (beyond
+// 2^53) keep their exact value in enum, default and bounds.
+func TestExactIntegers(t *testing.T) {
+	doc := loadData(t, `{"openapi":"3.0.3","info":{"title":"t","version":"1"},"paths":{"/p":{"get":{
+"parameters":[{"name":"id","in":"query","schema":{"type":"integer","format":"int64",
+  "enum":[9007199254740993,1],"default":9007199254740993,"minimum":-9223372036854775808,"maximum":18446744073709551615,"exclusiveMaximum":true}}],
+"responses":{"200":{"description":"ok"}}}}}}`)
+	got := findOp(t, doc, "GET", "/p").Parameters[0].Schema
+	want := Schema{"type": "integer", "format": "int64",
+		"enum":             []any{json.Number("9007199254740993"), float64(1)},
+		"default":          json.Number("9007199254740993"),
+		"minimum":          json.Number("-9223372036854775808"),
+		"exclusiveMaximum": json.Number("18446744073709551615"),
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("schema (-want +got):\n%s", diff)
+	}
+}

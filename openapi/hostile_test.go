@@ -168,3 +168,17 @@ components:
 		t.Errorf("recursive Tree was degraded: %v", doc.Schemas["Tree"])
 	}
 }
+
+// TestDeepSchemaKinPath checks that a schema nested 4,000 levels deep in
+// a document kin-openapi decodes (Swagger 2.0 here) is cut at the depth
+// limit with a warning before kin-openapi sees it (its cost grows with
+// size × depth), and the operation is kept. Cost figures: bench/cmd/specload.
+func TestDeepSchemaKinPath(t *testing.T) {
+	deep := strings.Repeat(`{"type":"object","properties":{"a":`, 4000) + `{"type":"string"}` + strings.Repeat(`}}`, 4000)
+	doc := loadData(t, `{"swagger":"2.0","info":{"title":"t","version":"1"},"paths":{"/x":{"post":{"parameters":[{"name":"b","in":"body","schema":`+
+		deep+`}],"responses":{"200":{"description":"ok"}}}}}}`)
+	findOp(t, doc, "POST", "/x")
+	if !hasCode(doc.Diagnostics, "schema.too-deep", "") {
+		t.Errorf("no schema.too-deep warning:\n%s", doc.Diagnostics)
+	}
+}

@@ -1,6 +1,7 @@
 package mcpgen
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/rest2mcp/rest2mcp/openapi"
@@ -39,5 +40,25 @@ components:
 	}
 	if aerr := inv.validateArguments(t.Context(), tools[0], args); aerr != nil {
 		t.Errorf("valid call refused: %v", aerr.Message)
+	}
+}
+
+// TestExactIntegersInToolSchema checks that an integer beyond 2^53 in a
+// spec reaches the tool's input schema unchanged.
+func TestExactIntegersInToolSchema(t *testing.T) {
+	doc, err := openapi.Load(t.Context(), openapi.Source{Name: "big.json", Data: []byte(`{"openapi":"3.0.3","info":{"title":"t","version":"1"},
+"paths":{"/p":{"get":{"operationId":"getP","parameters":[{"name":"id","in":"query","schema":{"type":"integer","enum":[9007199254740993],"maximum":18446744073709551615}}],
+"responses":{"200":{"description":"ok"}}}}}}`)}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tools, _ := Generate(doc, nil)
+	if len(tools) != 1 {
+		t.Fatalf("got %d tools", len(tools))
+	}
+	for _, want := range []string{"9007199254740993", "18446744073709551615"} {
+		if !strings.Contains(string(tools[0].InputSchema), want) {
+			t.Errorf("input schema %s lacks %s", tools[0].InputSchema, want)
+		}
 	}
 }
