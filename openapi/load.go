@@ -341,6 +341,11 @@ func (r *loadRun) loadFast(data []byte, ver specVersion) *openapi3.T {
 		r.logger.DebugContext(r.ctx, "fast decoder used", "spec", r.label)
 		r.diags = append(r.diags, f.diags...)
 		r.exact = f.big
+		// Nothing reads the root document again: let the collector have
+		// its bytes while the document is normalised.
+		if r.location != nil {
+			delete(r.reader.cache, r.location.String())
+		}
 		return doc
 	}
 	if err := r.newLoader().ResolveRefsIn(doc, r.location); err != nil {
