@@ -30,8 +30,9 @@ type SpecLoadRun struct {
 // MeasureSpecLoad runs "bin tools --spec spec" runs times, each with a
 // fresh, empty cache directory, and returns every run. The process is
 // killed after timeout. The child's peak RSS is read from wait4, which
-// counts the caller's own RSS at fork time: keep the caller small (see
-// cmd/specload, which frees its memory before measuring).
+// on Linux is at least the caller's own peak RSS (the child starts in the
+// caller's address space): keep the caller small (cmd/specload writes
+// the hostile documents from a child process).
 func MeasureSpecLoad(ctx context.Context, bin, spec string, runs int, timeout time.Duration) ([]SpecLoadRun, error) {
 	out := make([]SpecLoadRun, 0, runs)
 	for range runs {
@@ -66,6 +67,9 @@ func MeasureSpecLoad(ctx context.Context, bin, spec string, runs int, timeout ti
 	return out, nil
 }
 
+// HostileSpecNames are the file names [HostileSpecs] writes, in order.
+var HostileSpecNames = []string{"deep-4000-oas30.json", "deep-4000-oas31.json", "deep-4000-swagger20.json", "wide-160k-oas30.json", "wide-160k-oas31.json"}
+
 // HostileSpecs writes the documents of the loader's cost findings into
 // dir and returns their paths: a request body schema nested 4,000 levels
 // deep (about 148 KB) as OpenAPI 3.0, 3.1 and Swagger 2.0, and one object
@@ -94,7 +98,7 @@ func HostileSpecs(dir string) ([]string, error) {
 		"wide-160k-oas31.json": body("3.1.0", wide.String()),
 	}
 	var paths []string
-	for _, name := range []string{"deep-4000-oas30.json", "deep-4000-oas31.json", "deep-4000-swagger20.json", "wide-160k-oas30.json", "wide-160k-oas31.json"} {
+	for _, name := range HostileSpecNames {
 		p := filepath.Join(dir, name)
 		if err := os.WriteFile(p, []byte(files[name]), 0o644); err != nil {
 			return nil, fmt.Errorf("write hostile spec: %w", err)

@@ -13,8 +13,8 @@ import (
 	"flag"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
-	"runtime/debug"
 	"slices"
 	"text/tabwriter"
 	"time"
@@ -33,9 +33,17 @@ func main() {
 	runs := flag.Int("runs", 3, "runs per spec and binary (medians are reported, peak RSS is the maximum)")
 	timeout := flag.Duration("timeout", 2*time.Minute, "kill a run after this long")
 	hostile := flag.Bool("hostile", true, "also measure the hostile documents (deep and wide schemas)")
+	writeHostile := flag.String("write-hostile", "", "only write the hostile documents into this directory (used internally)")
 	var specs specList
 	flag.Var(&specs, "spec", "spec to measure (repeatable; default GitHub's description from the e2e test data)")
 	flag.Parse()
+	if *writeHostile != "" {
+		if _, err := bench.HostileSpecs(*writeHostile); err != nil {
+			fmt.Fprintln(os.Stderr, "specload:", err)
+			os.Exit(1)
+		}
+		return
+	}
 	if *bin == "" {
 		fmt.Fprintln(os.Stderr, "specload: --bin is required")
 		os.Exit(2)
@@ -65,14 +73,19 @@ func run(bin, base string, specs []string, runs int, timeout time.Duration, host
 			return err
 		}
 		defer os.RemoveAll(dir)
-		paths, err := bench.HostileSpecs(dir)
+		// Written by a child process: a measured child's peak RSS (wait4)
+		// is at least this process's own peak, which must stay small.
+		self, err := os.Executable()
 		if err != nil {
 			return err
 		}
-		specs = append(specs, paths...)
+		if out, err := exec.Command(self, "--write-hostile", dir).CombinedOutput(); err != nil {
+			return fmt.Errorf("write hostile specs: %v: %s", err, out)
+		}
+		for _, name := range bench.HostileSpecNames {
+			specs = append(specs, filepath.Join(dir, name))
+		}
 	}
-	// The children's peak RSS includes this process's at fork time.
-	debug.FreeOSMemory()
 	bins := []string{bin}
 	if base != "" {
 		bins = append(bins, base)
