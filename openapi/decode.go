@@ -937,14 +937,24 @@ func (f *fastDecoder) schemaRef(depth int) (*openapi3.SchemaRef, error) {
 	return &openapi3.SchemaRef{Value: s}, err
 }
 
-// limitDepth returns a JSON document nested deeper than kin-openapi can
-// decode in reasonable time (its cost grows with size × depth) with every
-// value below the limit replaced by {} (a permissive schema where a
-// schema was), reporting each cut. YAML documents and documents within the
-// limit are returned unchanged.
+// limitDepth returns a document nested deeper than kin-openapi can decode
+// in reasonable time (its cost grows with size × depth) as JSON with
+// every value below the limit replaced by {} (a permissive schema where a
+// schema was), reporting each cut. Documents within the limit (for YAML:
+// whose cheap depth bound is within it) are returned unchanged.
 func (r *loadRun) limitDepth(data []byte) []byte {
 	const limit = 3*maxDecodeDepth + 16 // a schema level is up to 3 JSON levels
-	if !isJSON(data) || jsonDepth(data) <= limit {
+	if !isJSON(data) {
+		if yamlDepthBound(data) <= limit {
+			return data
+		}
+		js, err := toJSON(data)
+		if err != nil {
+			return data
+		}
+		data = js
+	}
+	if jsonDepth(data) <= limit {
 		return data
 	}
 	tree, err := parseTree(data)
@@ -1168,4 +1178,39 @@ func resolveLocal(doc *openapi3.T) bool {
 		}
 	}
 	return ok
+}
+
+// yamlDepthBound returns an upper bound of a YAML text's nesting depth
+// without parsing it: the largest indentation plus "- " markers at the
+// start of a line, plus the deepest flow ({, [) nesting. It may exceed the
+// real depth (then the caller parses the document to find out).
+func yamlDepthBound(data []byte) int {
+	best, flow, maxFlow := 0, 0, 0
+	for line := range bytes.SplitSeq(data, []byte("\n")) {
+		i := 0
+		for i < len(line) && (line[i] == ' ' || line[i] == '-' || line[i] == '\t') {
+			i++
+		}
+		best = max(best, i)
+		var quote byte
+		for _, c := range line[i:] {
+			switch {
+			case quote != 0:
+				if c == quote {
+					quote = 0
+				}
+			case c == '"' || c == '\'':
+				quote = c
+			case c == '#':
+				goto next
+			case c == '{' || c == '[':
+				flow++
+				maxFlow = max(maxFlow, flow)
+			case c == '}' || c == ']':
+				flow--
+			}
+		}
+	next:
+	}
+	return best + maxFlow + 1
 }

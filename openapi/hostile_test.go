@@ -182,3 +182,28 @@ func TestDeepSchemaKinPath(t *testing.T) {
 		t.Errorf("no schema.too-deep warning:\n%s", doc.Diagnostics)
 	}
 }
+
+// TestDeepSchemaYAML checks the depth cut for YAML documents, in block
+// and in flow style.
+func TestDeepSchemaYAML(t *testing.T) {
+	var block strings.Builder
+	block.WriteString("openapi: 3.1.0\ninfo: {title: t, version: \"1\"}\npaths:\n  /x:\n    post:\n      responses: {\"200\": {description: ok}}\n      requestBody:\n        content:\n          application/json:\n            schema:\n")
+	indent := 14
+	for range 1500 {
+		pad := strings.Repeat(" ", indent)
+		block.WriteString(pad + "type: object\n" + pad + "properties:\n" + pad + "  a:\n")
+		indent += 4
+	}
+	block.WriteString(strings.Repeat(" ", indent) + "type: string\n")
+	flow := "openapi: 3.0.3\ninfo: {title: t, version: \"1\"}\npaths: {/x: {post: {responses: {\"200\": {description: ok}}, requestBody: {content: {application/json: {schema: " +
+		strings.Repeat("{type: object, properties: {a: ", 3000) + "{type: string}" + strings.Repeat("}}", 3000) + "}}}}}}\n"
+	for name, spec := range map[string]string{"block": block.String(), "flow": flow} {
+		t.Run(name, func(t *testing.T) {
+			doc := loadData(t, spec)
+			findOp(t, doc, "POST", "/x")
+			if !hasCode(doc.Diagnostics, "schema.too-deep", "") {
+				t.Errorf("no schema.too-deep warning:\n%s", doc.Diagnostics)
+			}
+		})
+	}
+}
