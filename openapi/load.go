@@ -331,7 +331,15 @@ var disableFastDecoder bool
 // references with kin-openapi; nil when the document is not eligible or
 // does not load that way (the caller then runs kin-openapi as a whole,
 // which reports the problem or repairs it).
-func (r *loadRun) loadFast(data []byte, ver specVersion) *openapi3.T {
+func (r *loadRun) loadFast(data []byte, ver specVersion) (out *openapi3.T) {
+	defer func() {
+		// A document the fast decoder cannot handle must still get
+		// kin-openapi's chance.
+		if p := recover(); p != nil {
+			r.logger.Error("panic in the fast decoder", "spec", r.label, "panic", p, "stack", string(debug.Stack()))
+			out = nil
+		}
+	}()
 	doc, f, err := fastDecode(data, ver, r.label)
 	if err != nil {
 		r.logger.DebugContext(r.ctx, "fast decoder declined the document", "spec", r.label, "err", err)
