@@ -46,6 +46,8 @@ type fastDecoder struct {
 	data []byte
 	file string
 	is31 bool
+	// leaves maps the text of leaf schemas to their shared value.
+	leaves map[string]*openapi3.Schema
 	// kinResolve is set when a schema was decoded by kin-openapi (a 3.1
 	// $ref with siblings): only kin-openapi's resolver merges them.
 	kinResolve bool
@@ -72,6 +74,7 @@ func fastDecode(data []byte, ver specVersion, file string) (*openapi3.T, *fastDe
 	if err != nil {
 		return nil, nil, err
 	}
+	f.d, f.data, f.leaves = nil, nil, nil // no longer needed
 	return doc, f, nil
 }
 
@@ -708,13 +711,19 @@ func (f *fastDecoder) schemaRef(depth int) (*openapi3.SchemaRef, error) {
 	ref := ""
 	siblings := false
 	start := f.d.InputOffset()
+	ndiags := len(f.diags)
+	// leaf stays true while the schema has no subschema and nothing that
+	// makes its conversion depend on where it is (see the end).
+	leaf := true
 	depth++
 	sub := func(dst **openapi3.SchemaRef) error {
+		leaf = false
 		sr, err := f.schemaRef(depth)
 		*dst = sr
 		return err
 	}
 	list := func(dst *openapi3.SchemaRefs) error {
+		leaf = false
 		if f.d.PeekKind() != '[' {
 			return f.wrongType("an array of schemas")
 		}
@@ -727,6 +736,7 @@ func (f *fastDecoder) schemaRef(depth int) (*openapi3.SchemaRef, error) {
 		})
 	}
 	schemas := func(dst *openapi3.Schemas) error {
+		leaf = false
 		if f.d.PeekKind() != '{' {
 			return f.wrongType("an object of schemas")
 		}
@@ -798,6 +808,7 @@ func (f *fastDecoder) schemaRef(depth int) (*openapi3.SchemaRef, error) {
 		case "description":
 			return f.str(&s.Description)
 		case "pattern":
+			leaf = false // its diagnostics name each location
 			return f.str(&s.Pattern)
 		case "contentMediaType":
 			return f.str(&s.ContentMediaType)
@@ -934,8 +945,30 @@ func (f *fastDecoder) schemaRef(depth int) (*openapi3.SchemaRef, error) {
 		delete(f.big, s)
 		return &openapi3.SchemaRef{Ref: ref}, err
 	}
+	// (Only nested ones: a named schema keeps its own identity, which
+	// names it in the converted document.)
+	if leaf && depth > 1 && err == nil && len(f.diags) == ndiags && f.big[s] == nil && s.AdditionalProperties.Schema == nil &&
+		s.UnevaluatedItems.Schema == nil && s.UnevaluatedProperties.Schema == nil {
+		// Identical leaf schemas ({"type": "string"}, the same property
+		// described in many places) share one value: kin-openapi's Schema
+		// struct is most of the model's memory. Schemas are never modified.
+		raw := bytes.TrimLeft(f.data[start:f.d.InputOffset()], " \t\r\n:,")
+		if len(raw) <= maxSharedLeaf {
+			if shared, ok := f.leaves[string(raw)]; ok {
+				return &openapi3.SchemaRef{Value: shared}, nil
+			}
+			if f.leaves == nil {
+				f.leaves = map[string]*openapi3.Schema{}
+			}
+			f.leaves[string(raw)] = s
+		}
+	}
 	return &openapi3.SchemaRef{Value: s}, err
 }
+
+// maxSharedLeaf bounds the size of the leaf schemas the fast decoder
+// shares (longer ones are rarely repeated).
+const maxSharedLeaf = 1024
 
 // limitDepth returns a document nested deeper than kin-openapi can decode
 // in reasonable time (its cost grows with size × depth) as JSON with
