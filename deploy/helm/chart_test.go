@@ -449,6 +449,7 @@ func TestChartRefusesBadValues(t *testing.T) {
 		{"ingress without hosts", nil, "", []string{"ingress.enabled=true"}, "ingress.hosts"},
 		{"pdb without bounds", nil, "podDisruptionBudget: {maxUnavailable: null}", nil, "podDisruptionBudget.enabled needs"},
 		{"incomplete secretEnv", nil, "secretEnv: [{name: X, secretName: s}]", nil, "key"},
+		{"spec file named like the configuration", nil, "specFiles: {rest2mcp.yaml: x}", nil, "set config instead"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -491,6 +492,7 @@ spec:
 		"bad name":             strings.Replace(base, "name: x", "name: X_1", 1),
 		"missing image":        strings.Replace(base, "          image: i\n", "", 1),
 		"selector mismatch":    strings.Replace(base, "labels: {a: b}", "labels: {a: c}", 1),
+		"bad ConfigMap key":    "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x}\ndata: {a/b: c}\n",
 	}
 	for name, doc := range cases {
 		t.Run(name, func(t *testing.T) {
@@ -642,9 +644,16 @@ func validateManifest(doc []byte) (runtime.Object, error) {
 			return nil, fmt.Errorf("%s label %s=%s: %s", gvk.Kind, k, v, strings.Join(errs, "; "))
 		}
 	}
-	if d, ok := obj.(*appsv1.Deployment); ok {
-		if err := checkDeployment(d); err != nil {
+	switch o := obj.(type) {
+	case *appsv1.Deployment:
+		if err := checkDeployment(o); err != nil {
 			return nil, err
+		}
+	case *corev1.ConfigMap:
+		for k := range o.Data {
+			if errs := validation.IsConfigMapKey(k); len(errs) > 0 {
+				return nil, fmt.Errorf("ConfigMap key %q: %s", k, strings.Join(errs, "; "))
+			}
 		}
 	}
 	return obj, nil
