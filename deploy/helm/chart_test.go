@@ -91,13 +91,16 @@ var fullOverrides = []string{
 	"ingress.tls[0].hosts[0]=mcp.example.com",
 	"metrics.enabled=true",
 	"publicURL=https://mcp.example.com",
-	"adminToken.existingSecret=rest2mcp-admin",
+	"registry.audiences[0]=api://rest2mcp",
 	"secretEnv[0].name=PETSTORE_EXCHANGE_SECRET",
 	"secretEnv[0].secretName=rest2mcp-upstream",
 	"secretEnv[0].key=petstore-exchange-secret",
 	"extraEnv[0].name=REST2MCP_RELOAD_INTERVAL",
 	"extraEnv[0].value=30s",
 }
+
+// requiredSet are the values every install must give.
+var requiredSet = []string{"registry.issuers[0]=https://login.example.com"}
 
 // fullConfig is a gateway configuration with a secret by reference.
 const fullConfig = `
@@ -153,7 +156,7 @@ func TestChartRendersValidManifests(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			manifests, err := render(t, tc.valueFiles, tc.values, tc.set...)
+			manifests, err := render(t, tc.valueFiles, tc.values, slices.Concat(requiredSet, tc.set)...)
 			if err != nil {
 				t.Fatalf("render: %v", err)
 			}
@@ -299,8 +302,12 @@ func checkRelease(t *testing.T, tc renderCase, objs map[string]runtime.Object) {
 			t.Errorf("env %s has a literal value; secrets must come from a secretKeyRef", e.Name)
 		}
 	}
+	secretRefs := map[string]string{"REST2MCP_ADMIN_TOKEN": "rest2mcp-admin"}
 	if tc.config {
-		for name, secret := range map[string]string{"REST2MCP_ADMIN_TOKEN": "rest2mcp-admin", "PETSTORE_EXCHANGE_SECRET": "rest2mcp-upstream"} {
+		secretRefs["PETSTORE_EXCHANGE_SECRET"] = "rest2mcp-upstream"
+	}
+	{
+		for name, secret := range secretRefs {
 			if ref := env[name].ValueFrom; ref == nil || ref.SecretKeyRef == nil || ref.SecretKeyRef.Name != secret {
 				t.Errorf("env %s = %+v, want a secretKeyRef to %s", name, env[name], secret)
 			}
@@ -325,6 +332,9 @@ func checkRelease(t *testing.T, tc renderCase, objs map[string]runtime.Object) {
 		}
 	}
 	args := strings.Join(c.Args, " ")
+	if !strings.Contains(args, "--issuer https://login.example.com") {
+		t.Errorf("args %q lack --issuer: stored APIs away from loopback need it", args)
+	}
 	switch tc.store {
 	case "sqlite":
 		if !strings.Contains(args, "--data-dir "+dataDir) {
@@ -456,11 +466,18 @@ func TestChartRefusesBadValues(t *testing.T) {
 		{"ingress without hosts", nil, "", []string{"ingress.enabled=true"}, "ingress.hosts"},
 		{"pdb without bounds", nil, "podDisruptionBudget: {maxUnavailable: null}", nil, "podDisruptionBudget.enabled needs"},
 		{"incomplete secretEnv", nil, "secretEnv: [{name: X, secretName: s}]", nil, "key"},
+		{"no issuer for stored APIs", nil, "", nil, "the stored APIs need a trusted token issuer"},
+		{"no admin token", nil, "", []string{"adminToken.existingSecret="}, "adminToken.existingSecret is required"},
+		{"store in config", nil, "config: {store: 'postgres://u:p@db/x'}", nil, "config.store"},
 		{"spec file named like the configuration", nil, "specFiles: {rest2mcp.yaml: x}", nil, "set config instead"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			m, err := render(t, tc.files, tc.values, tc.set...)
+			set := slices.Concat(requiredSet, tc.set)
+			if tc.name == "no issuer for stored APIs" {
+				set = tc.set
+			}
+			m, err := render(t, tc.files, tc.values, set...)
 			if err == nil {
 				t.Fatalf("rendered %d manifests, want an error mentioning %q", len(m), tc.want)
 			}
@@ -708,4 +725,29 @@ func checkDeployment(d *appsv1.Deployment) error {
 		}
 	}
 	return nil
+}
+
+// TestChartInsecureNoAuth checks the one way to run stored APIs without an
+// issuer: an explicit insecureNoAuth, passed to the gateway as its flag.
+func TestChartInsecureNoAuth(t *testing.T) {
+	m, err := render(t, nil, "", "insecureNoAuth=true")
+	if err != nil {
+		t.Fatalf("render: %v", err)
+	}
+	var found bool
+	for _, doc := range m {
+		obj, err := validateManifest([]byte(doc))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if d, ok := obj.(*appsv1.Deployment); ok {
+			found = true
+			if args := d.Spec.Template.Spec.Containers[0].Args; !slices.Contains(args, "--insecure-no-auth") || slices.Contains(args, "--issuer") {
+				t.Errorf("args %v: want --insecure-no-auth and no --issuer", args)
+			}
+		}
+	}
+	if !found {
+		t.Fatal("no Deployment rendered")
+	}
 }

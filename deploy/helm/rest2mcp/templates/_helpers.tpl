@@ -80,7 +80,16 @@ template includes it so that no partial set of manifests renders.
 {{- if and .Values.podDisruptionBudget.enabled (not (hasKey .Values.podDisruptionBudget "minAvailable")) (not (hasKey .Values.podDisruptionBudget "maxUnavailable")) }}
 {{- fail "podDisruptionBudget.enabled needs maxUnavailable or minAvailable" }}
 {{- end }}
+{{- if not .Values.adminToken.existingSecret }}
+{{- fail "adminToken.existingSecret is required: away from loopback the registry's admin API needs a token (kubectl create secret generic rest2mcp-admin --from-literal=token=\"$(openssl rand -hex 32)\")" }}
+{{- end }}
+{{- if not (or .Values.registry.issuers .Values.insecureNoAuth (and .Values.config (get .Values.config "insecureNoAuth"))) }}
+{{- fail "registry.issuers: away from loopback the stored APIs need a trusted token issuer (--issuer), or insecureNoAuth: true on a trusted network" }}
+{{- end }}
 {{- if .Values.config }}
+{{- if hasKey .Values.config "store" }}
+{{- fail "config.store: leave it out; the chart sets the store from store.type (a DSN belongs in a Secret: store.postgres.existingSecret)" }}
+{{- end }}
 {{- if regexMatch "(?m)^\\s*(- )?value: [^{]" (toYaml .Values.config) }}
 {{- fail "config holds a secret in clear ({value: …}): use {fromEnv: NAME} with secretEnv, or {fromFile: PATH} with extraVolumes" }}
 {{- end }}
