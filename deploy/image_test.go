@@ -40,7 +40,7 @@ const (
 func TestBuildContextHasWhatTheBuildNeeds(t *testing.T) {
 	pm := dockerignore(t)
 	needed := []string{"go.mod", "go.sum"}
-	for _, p := range moduleDeps(t, "./cmd/rest2mcp") {
+	for _, p := range moduleDeps(t, "./cmd/rest2mcp", buildTags(t)) {
 		rel, err := filepath.Rel(absRoot(t), p.Dir)
 		if err != nil {
 			t.Fatal(err)
@@ -232,11 +232,37 @@ type goPackage struct {
 	GoFiles, CgoFiles, EmbedFiles, OtherFiles []string
 }
 
-// moduleDeps lists the packages of this module that pkg depends on,
-// itself included.
-func moduleDeps(t *testing.T, pkg string) []goPackage {
+// buildTags returns the -tags of the Dockerfile's `go build` ("" for none).
+func buildTags(t *testing.T) string {
 	t.Helper()
-	cmd := exec.Command("go", "list", "-deps", "-json=Dir,Standard,Module,GoFiles,CgoFiles,EmbedFiles,OtherFiles", pkg)
+	ins, err := parseDockerfile(filepath.Join(root, "Dockerfile"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, in := range ins {
+		if in.cmd != "RUN" || !strings.Contains(in.args, "go build") {
+			continue
+		}
+		f := strings.Fields(in.args)
+		for i, a := range f {
+			if v, ok := strings.CutPrefix(a, "-tags="); ok {
+				return v
+			}
+			if a == "-tags" && i+1 < len(f) {
+				return f[i+1]
+			}
+		}
+		return ""
+	}
+	t.Fatal("the Dockerfile has no RUN … go build")
+	return ""
+}
+
+// moduleDeps lists the packages of this module that pkg depends on,
+// itself included, when built with tags.
+func moduleDeps(t *testing.T, pkg, tags string) []goPackage {
+	t.Helper()
+	cmd := exec.Command("go", "list", "-deps", "-tags="+tags, "-json=Dir,Standard,Module,GoFiles,CgoFiles,EmbedFiles,OtherFiles", pkg)
 	cmd.Dir = root
 	cmd.Env = append(os.Environ(), "CGO_ENABLED=0", "GOOS=linux")
 	var stderr bytes.Buffer
