@@ -8,11 +8,15 @@ package postgres
 
 import (
 	"context"
+	"database/sql/driver"
 	"embed"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"log/slog"
+	"net"
+	"strings"
 	"sync"
 	"time"
 
@@ -57,7 +61,30 @@ func dialect() sqldb.Dialect {
 			var e *pgconn.PgError
 			return errors.As(err, &e) && e.Code == "23505"
 		},
+		IsUnavailable: isUnavailable,
 	}
+}
+
+// isUnavailable reports an error that means PostgreSQL cannot be reached:
+// a failed connect, a lost or closed connection, a timeout, or the server
+// ending the session (class 08 connection exceptions, 57P01–57P03 admin or
+// crash shutdown, cannot connect now).
+func isUnavailable(err error) bool {
+	var ce *pgconn.ConnectError
+	var ne net.Error
+	var pe *pgconn.PgError
+	switch {
+	case err == nil:
+		return false
+	case errors.As(err, &ce), errors.As(err, &ne), pgconn.Timeout(err), pgconn.SafeToRetry(err):
+		return true
+	case errors.Is(err, driver.ErrBadConn), errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, net.ErrClosed):
+		return true
+	case errors.As(err, &pe):
+		return strings.HasPrefix(pe.Code, "08") || pe.Code == "57P01" || pe.Code == "57P02" || pe.Code == "57P03"
+	}
+	// pgx reports a connection it closed after an error as "conn closed".
+	return strings.Contains(err.Error(), "conn closed") || strings.Contains(err.Error(), "closed pool")
 }
 
 // Open connects to the PostgreSQL database named by dsn (a postgres:// URL

@@ -44,6 +44,10 @@ type Dialect struct {
 	NotifySQL string
 	// IsUniqueViolation reports a primary-key or unique violation.
 	IsUniqueViolation func(error) bool
+	// IsUnavailable, when set, reports an error that means the database
+	// cannot be reached (a refused or lost connection); such errors wrap
+	// store.ErrUnavailable.
+	IsUnavailable func(error) bool
 }
 
 // Options tune a [DB].
@@ -115,6 +119,9 @@ func (s *DB) q(query string) string {
 }
 
 func (s *DB) errf(err error, format string, args ...any) error {
+	if s.d.IsUnavailable != nil && s.d.IsUnavailable(err) && !errors.Is(err, store.ErrUnavailable) {
+		return fmt.Errorf("%s store: %s: %w: %w", s.d.Name, fmt.Sprintf(format, args...), store.ErrUnavailable, err)
+	}
 	return fmt.Errorf("%s store: %s: %w", s.d.Name, fmt.Sprintf(format, args...), err)
 }
 
@@ -589,6 +596,12 @@ func (s *DB) watch(ctx context.Context, cursor int64, ch chan<- store.Change) {
 			}
 			s.log.Warn("store feed read", "err", err)
 		}
+		// After a failed read, try again at the poll interval even without
+		// news: the wake-up that announced the missed changes is spent.
+		var retry <-chan time.Time
+		if err != nil {
+			retry = time.After(s.opts.PollInterval)
+		}
 		for _, c := range changes {
 			select {
 			case ch <- c:
@@ -603,6 +616,7 @@ func (s *DB) watch(ctx context.Context, cursor int64, ch chan<- store.Change) {
 		}
 		select {
 		case <-wake:
+		case <-retry:
 		case <-ctx.Done():
 			return
 		case <-s.closed:
