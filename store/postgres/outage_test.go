@@ -40,6 +40,19 @@ func TestOutage(t *testing.T) {
 	}
 	want(t, changes, "before")
 
+	// Connections ended by the server (the server stays up): the pooled
+	// ones are dead, yet reads and writes succeed on fresh ones.
+	if _, err := pgtest.Terminate(ctx, pgtest.DatabaseName(dsn)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := writer.Get(ctx, "before"); err != nil {
+		t.Fatalf("get after the connections were terminated: %v", err)
+	}
+	if _, err := writer.Update(ctx, "before", 0, func(a *store.API) error { a.Message = "edit"; return nil }); err != nil {
+		t.Fatalf("update after the connections were terminated: %v", err)
+	}
+	want(t, changes, "before")
+
 	restore, err := pgtest.Outage(ctx, pgtest.DatabaseName(dsn))
 	if err != nil {
 		t.Fatal(err)

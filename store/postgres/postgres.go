@@ -62,7 +62,16 @@ func dialect() sqldb.Dialect {
 			return errors.As(err, &e) && e.Code == "23505"
 		},
 		IsUnavailable: isUnavailable,
+		IsStaleConn:   isStaleConn,
 	}
+}
+
+// isStaleConn reports the error of a pooled connection the server had
+// ended (pg_terminate_backend, a restart): unavailable, but not a failed
+// connect, so another connection may well work.
+func isStaleConn(err error) bool {
+	var ce *pgconn.ConnectError
+	return isUnavailable(err) && !errors.As(err, &ce) && !pgconn.Timeout(err)
 }
 
 // isUnavailable reports an error that means PostgreSQL cannot be reached:
