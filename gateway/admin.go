@@ -892,6 +892,13 @@ func (r *registry) PatchOperation(ctx context.Context, name, key string, ifVersi
 			if o.ToolName != "" && !toolNameRE.MatchString(o.ToolName) {
 				return fmt.Errorf("%w: tool name %q: use 1 to 64 letters, digits, _ and -", store.ErrInvalid, o.ToolName)
 			}
+			// Taking another operation's name would silently rename that
+			// tool (to name_2) under its callers.
+			for _, n := range a.ToolNames {
+				if n.Key != key && n.Name == o.ToolName {
+					return fmt.Errorf("%w: tool name %q is taken by %s; rename that operation first", store.ErrInvalid, o.ToolName, n.Key)
+				}
+			}
 		}
 		if p.Description != nil {
 			o.Description = *p.Description
