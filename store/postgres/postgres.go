@@ -35,6 +35,10 @@ var migrations embed.FS
 // Channel is the NOTIFY channel of the store's change feed.
 const Channel = "rest2mcp_store"
 
+// DefaultConnectTimeout bounds a connection attempt when the DSN does not
+// set connect_timeout.
+const DefaultConnectTimeout = 5 * time.Second
+
 // lockKey is the advisory lock that serialises writers (and migrations).
 const lockKey = 0x72326d6373746f72 // "r2mcstor"
 
@@ -115,6 +119,12 @@ func Open(ctx context.Context, dsn string, opts *Options) (store.Store, error) {
 	cfg, err := pgxpool.ParseConfig(dsn)
 	if err != nil {
 		return nil, fmt.Errorf("postgres store: %w", err)
+	}
+	if cfg.ConnConfig.ConnectTimeout == 0 {
+		// Without connect_timeout in the DSN a database host that drops
+		// packets would hold admin requests (and the listener) for the
+		// kernel's TCP timeout; answer 503 after a bounded wait instead.
+		cfg.ConnConfig.ConnectTimeout = DefaultConnectTimeout
 	}
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {
