@@ -171,33 +171,35 @@ func (r *registry) loadAll(ctx context.Context) error {
 }
 
 // refresh rebuilds the stored API name unless version is already served.
-func (r *registry) refresh(ctx context.Context, name string, version int64) {
+// It reports false when the store could not be read (to be retried).
+func (r *registry) refresh(ctx context.Context, name string, version int64) bool {
 	r.mu.RLock()
 	cur := r.served[name]
 	r.mu.RUnlock()
 	if cur != nil && version > 0 && cur.version >= version {
-		return
+		return true
 	}
 	rec, err := r.st.Get(ctx, name)
 	if errors.Is(err, store.ErrNotFound) {
 		r.remove(name)
-		return
+		return true
 	}
 	if err != nil {
 		r.log.Error("read stored API", "api", name, "err", err)
-		return
+		return false
 	}
 	if _, clash := r.g.apis[name]; clash {
 		r.setFailed(name, "a configured API has the same name")
-		return
+		return true
 	}
 	a, _, err := r.build(ctx, rec)
 	if err != nil {
 		r.log.Error("stored API does not build; not served", "api", name, "version", rec.Version, "err", err)
 		r.setFailed(name, "build failed: "+err.Error())
-		return
+		return true
 	}
 	r.swap(rec, a)
+	return true
 }
 
 func (r *registry) setFailed(name, why string) {
@@ -227,17 +229,21 @@ func (r *registry) swap(rec *store.API, a *API) {
 
 // follow applies the store's change feed until ctx is done: every change,
 // by this process or another replica, is rebuilt and swapped.
+// A change whose API could not be read (the store went away between the
+// notification and the read) is retried every catchUpInterval until it
+// is served.
 func (r *registry) follow(ctx context.Context, changes <-chan store.Change) {
-	for c := range changes {
-		switch c.Kind {
-		case store.ChangePut:
-			r.refresh(ctx, c.Name, c.Version)
-		case store.ChangeDelete:
-			r.remove(c.Name)
-		case store.ChangeResync:
-			if err := r.loadAll(ctx); err != nil && ctx.Err() == nil {
-				r.log.Error("registry resync", "err", err)
+	c := newCatchUp(r)
+	defer c.stop()
+	for {
+		select {
+		case ch, ok := <-changes:
+			if !ok {
+				return
 			}
+			c.apply(ctx, ch)
+		case <-c.tick():
+			c.retry(ctx)
 		}
 	}
 }
@@ -891,6 +897,13 @@ func (r *registry) PatchOperation(ctx context.Context, name, key string, ifVersi
 			o.ToolName = strings.TrimSpace(*p.ToolName)
 			if o.ToolName != "" && !toolNameRE.MatchString(o.ToolName) {
 				return fmt.Errorf("%w: tool name %q: use 1 to 64 letters, digits, _ and -", store.ErrInvalid, o.ToolName)
+			}
+			// Taking another operation's name would silently rename that
+			// tool (to name_2) under its callers.
+			for _, n := range a.ToolNames {
+				if n.Key != key && n.Name == o.ToolName {
+					return fmt.Errorf("%w: tool name %q is taken by %s; rename that operation first", store.ErrInvalid, o.ToolName, n.Key)
+				}
 			}
 		}
 		if p.Description != nil {

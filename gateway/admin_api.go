@@ -114,6 +114,10 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	_ = enc.Encode(v)
 }
 
+// storeUnavailableMessage answers a registry request while the store's
+// database cannot be reached.
+const storeUnavailableMessage = "the registry store (database) is unavailable: nothing was changed; this gateway keeps serving the APIs it has and catches up when the store returns; retry the change later"
+
 // fail answers err with its status; internal errors are logged and
 // answered generically.
 func (r *registry) fail(w http.ResponseWriter, req *http.Request, err error) {
@@ -122,6 +126,12 @@ func (r *registry) fail(w http.ResponseWriter, req *http.Request, err error) {
 	var se *web.SpecError
 	if errors.As(err, &se) {
 		body["diagnostics"] = se.Diagnostics
+	}
+	if st == http.StatusServiceUnavailable {
+		r.log.WarnContext(req.Context(), "admin API request failed: store unavailable", "method", req.Method, "path", req.URL.Path, "err", err)
+		w.Header().Set("Retry-After", "5")
+		writeJSON(w, st, map[string]any{"error": storeUnavailableMessage})
+		return
 	}
 	if st >= 500 {
 		r.log.ErrorContext(req.Context(), "admin API request failed", "method", req.Method, "path", req.URL.Path, "err", err)

@@ -28,6 +28,10 @@ var (
 	// ErrInvalid: the record breaks a rule of the store (a bad name, a
 	// secret value instead of a reference); the message says which.
 	ErrInvalid = errors.New("invalid")
+	// ErrUnavailable: the store's database cannot be reached (PostgreSQL
+	// is down or the connection was lost); nothing was written. Replicas
+	// keep serving what they have and catch up when it returns.
+	ErrUnavailable = errors.New("store unavailable")
 )
 
 // Store is the registry's storage. It is declared here, on the provider

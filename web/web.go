@@ -194,6 +194,8 @@ func Status(err error) int {
 		return http.StatusConflict
 	case errors.Is(err, store.ErrInvalid):
 		return http.StatusBadRequest
+	case errors.Is(err, store.ErrUnavailable):
+		return http.StatusServiceUnavailable
 	}
 	return http.StatusInternalServerError
 }
@@ -202,6 +204,10 @@ func Status(err error) int {
 // caller's mistakes, a generic one for internal errors (logged).
 func (h *Handler) errorText(r *http.Request, err error) (int, string, []Diagnostic) {
 	st := Status(err)
+	if st == http.StatusServiceUnavailable {
+		h.log.WarnContext(r.Context(), "registry request failed: store unavailable", "path", r.URL.Path, "err", err)
+		return st, "The registry's database is unavailable: nothing was changed. The gateway keeps serving the APIs it has; try again later.", nil
+	}
 	if st >= 500 {
 		h.log.ErrorContext(r.Context(), "registry request failed", "path", r.URL.Path, "err", err)
 		return st, "Something went wrong on the server; the log has the details.", nil
