@@ -146,15 +146,18 @@ func TestAdminTokenSources(t *testing.T) {
 		return func(k string) (string, bool) { return v, k == "REST2MCP_ADMIN_TOKEN" && v != "" }
 	}
 	for _, tc := range []struct {
-		name, file, env, want, wantErr string
+		name, file, value, env, want, wantErr string
 	}{
-		{"none", "", "", "", ""},
-		{"env", "", "0123456789abcdef-env", "0123456789abcdef-env", ""},
-		{"file beats env", file, "0123456789abcdef-env", "0123456789abcdef-from-file", ""},
-		{"too short", "", "short", "", "16 characters"},
-		{"missing file", "/nonexistent/token", "", "", "admin token"},
+		{"none", "", "", "", "", ""},
+		{"env", "", "", "0123456789abcdef-env", "0123456789abcdef-env", ""},
+		{"file beats env", file, "", "0123456789abcdef-env", "0123456789abcdef-from-file", ""},
+		{"flag beats env", "", "0123456789abcdef-flag", "0123456789abcdef-env", "0123456789abcdef-flag", ""},
+		{"flag and file", file, "0123456789abcdef-flag", "", "", "not both"},
+		{"flag too short", "", "short", "", "", "16 characters"},
+		{"too short", "", "", "short", "", "16 characters"},
+		{"missing file", "/nonexistent/token", "", "", "", "admin token"},
 	} {
-		got, err := adminToken(tc.file, env(tc.env))
+		got, err := adminToken(tc.file, tc.value, env(tc.env))
 		if got != tc.want || (tc.wantErr == "") != (err == nil) || (err != nil && !strings.Contains(err.Error(), tc.wantErr)) {
 			t.Errorf("%s: %q, %v; want %q, %q", tc.name, got, err, tc.want, tc.wantErr)
 		}

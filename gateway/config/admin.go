@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net"
 	"net/url"
+	"strings"
 	"time"
 
 	"github.com/rest2mcp/rest2mcp/authbridge"
@@ -91,10 +92,11 @@ func (c *Config) validateAdmin(p *problems) {
 		if _, _, err := net.SplitHostPort(c.AdminListen); err != nil {
 			p.add("adminListen", "must be host:port, got %q", c.AdminListen)
 		}
-		if c.AdminListen == c.Listen {
+		// Port 0 (any free port, in tests) never clashes.
+		if c.AdminListen == c.Listen && !strings.HasSuffix(c.Listen, ":0") {
 			p.add("adminListen", "must differ from listen (%s); leave it empty to serve the UI and admin API on the main listener", c.Listen)
 		}
-		if c.MetricsListen != "" && c.AdminListen == c.MetricsListen {
+		if c.MetricsListen != "" && c.AdminListen == c.MetricsListen && !strings.HasSuffix(c.AdminListen, ":0") {
 			p.add("adminListen", "must differ from metricsListen (%s)", c.MetricsListen)
 		}
 	}
