@@ -139,7 +139,15 @@ func (r *registry) guardUI(ui *web.Handler) http.Handler {
 		}
 		if !safeMethod(req.Method) {
 			tok, err := formCSRF(w, req, r.maxSpec)
-			if err != nil || !r.signin.csrfOK(s, tok) {
+			var mbe *http.MaxBytesError
+			switch {
+			case errors.As(err, &mbe):
+				ui.ServeNotice(w, req, http.StatusRequestEntityTooLarge, web.Notice{Title: "Too large", Message: "This change was not made: the form is larger than " + web.FormatSize(r.maxSpec) + ".", Link: "/", LinkText: "Back to the APIs"})
+				return
+			case err != nil:
+				ui.ServeNotice(w, req, http.StatusBadRequest, web.Notice{Title: "Bad form", Message: "This change was not made: the form could not be read (" + err.Error() + ").", Link: "/", LinkText: "Back to the APIs"})
+				return
+			case !r.signin.csrfOK(s, tok):
 				ui.ServeNotice(w, req, http.StatusForbidden, web.Notice{Title: "Change refused", Message: "This change was not made: the form carried no valid CSRF token (it is out of date, or it came from another site). Reload the page and try again.", Link: "/", LinkText: "Back to the APIs"})
 				return
 			}

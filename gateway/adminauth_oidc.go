@@ -63,10 +63,14 @@ type oidcSignIn struct {
 	now         func() time.Time
 	ui          *web.Handler
 
-	mu       sync.Mutex
+	// provMu guards the provider, discovered at the first sign-in (held
+	// during discovery, so it is not the session checks' lock).
+	provMu   sync.Mutex
 	provider *oidc.Provider
 	verifier *oidc.IDTokenVerifier
-	revoked  map[string]time.Time // session id → its expiry
+
+	mu      sync.Mutex
+	revoked map[string]time.Time // session id → its expiry
 }
 
 // adminSession is the content of the session cookie.
@@ -228,8 +232,8 @@ func (s *oidcSignIn) csrfOK(as *adminSession, got string) bool {
 // oauth returns the OAuth client, discovering the provider on first use
 // (a failed discovery is retried at the next sign-in).
 func (s *oidcSignIn) oauth(ctx context.Context) (*oauth2.Config, *oidc.IDTokenVerifier, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
+	s.provMu.Lock()
+	defer s.provMu.Unlock()
 	if s.provider == nil {
 		// The provider keeps this context for its key set: no deadline.
 		pctx := oidc.ClientContext(context.WithoutCancel(ctx), s.client)

@@ -142,7 +142,7 @@ type testClock struct{ offset atomic.Int64 }
 
 func (c *testClock) now() time.Time { return time.Now().Add(time.Duration(c.offset.Load())) }
 
-func newSignInEnv(t *testing.T, token string) *signInEnv {
+func newSignInEnv(t *testing.T, token string, opts ...func(*RegistryOptions)) *signInEnv {
 	t.Helper()
 	as := newTestAS(t)
 	st, err := sqlite.Open(t.Context(), filepath.Join(t.TempDir(), "registry.db"), nil)
@@ -164,7 +164,11 @@ func newSignInEnv(t *testing.T, token string) *signInEnv {
 	}
 	audit := &lockedBuffer{}
 	env := func(k string) (string, bool) { return adminClientSecret, k == "UI_SECRET" }
-	g, err := New(t.Context(), Options{Config: cfg, LookupEnv: env, Registry: &RegistryOptions{Store: st, AdminToken: token}, AuditLogger: slog.New(slog.NewTextHandler(audit, nil))})
+	ro := &RegistryOptions{Store: st, AdminToken: token}
+	for _, o := range opts {
+		o(ro)
+	}
+	g, err := New(t.Context(), Options{Config: cfg, LookupEnv: env, Registry: ro, AuditLogger: slog.New(slog.NewTextHandler(audit, nil))})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -315,6 +319,9 @@ func TestAdminSignIn(t *testing.T) {
 	a = e.form(t, "/apis/pets/settings", neturl.Values{"upstream": {"http://127.0.0.1:2"}, "version": {"1"}, "csrf": {csrf}})
 	wantStatus(t, "UI settings with the CSRF token", a, http.StatusSeeOther)
 
+	// Unreadable forms are refused before their token is looked at.
+	wantStatus(t, "UI post with a broken form", e.do(t, "POST", "/apis/pets/settings", "multipart/form-data; boundary=x", strings.NewReader("garbage"), nil), http.StatusBadRequest)
+
 	// The admin API with the session: reads need no CSRF token, changes
 	// need the X-CSRF-Token header.
 	wantStatus(t, "admin API read with the session", e.do(t, "GET", "/admin/api/apis", "", nil, nil), http.StatusOK)
@@ -377,6 +384,20 @@ func TestAdminSignIn(t *testing.T) {
 	if !strings.Contains(e.audit.String(), `msg="admin signed out"`) {
 		t.Error("sign-out not audited")
 	}
+}
+
+// TestAdminSignInFormTooLarge: a form larger than the upload limit is
+// refused with 413 before its token is looked at, and nothing is stored.
+func TestAdminSignInFormTooLarge(t *testing.T) {
+	e := newSignInEnv(t, "", func(o *RegistryOptions) { o.MaxSpecBytes = 1024 })
+	if a := e.signIn(t, "/", nil); a.status != http.StatusSeeOther {
+		t.Fatalf("sign-in: %d %s", a.status, a.raw)
+	}
+	a := e.multipart(t, "/upload", map[string]string{"name": "big", "csrf": e.csrf(t)}, bytes.Repeat([]byte("x"), 3<<20), nil)
+	if a.status != http.StatusRequestEntityTooLarge || !strings.Contains(a.raw, "larger than 1 KiB") {
+		t.Fatalf("too large: %d %s", a.status, a.raw)
+	}
+	wantStatus(t, "nothing stored", e.do(t, "GET", "/admin/api/apis/big", "", nil, nil), http.StatusNotFound)
 }
 
 func TestAdminSessionExpires(t *testing.T) {
