@@ -338,7 +338,9 @@ func TestAdminSignIn(t *testing.T) {
 	wantStatus(t, "cross-origin UI post", e.do(t, "POST", "/apis/pets/delete", "application/x-www-form-urlencoded", strings.NewReader("csrf="+csrf), map[string]string{"Origin": "https://evil.example", "Sec-Fetch-Site": "cross-site"}), http.StatusForbidden)
 
 	// Every change is audited with the signed-in subject.
-	if log := e.audit.String(); strings.Count(log, "admin=oidc:alice") < 3 || !strings.Contains(log, `msg="admin signed in"`) {
+	if log := waitAudit(e.audit, func(log string) bool {
+		return strings.Count(log, `msg="registry change"`) == 3 && strings.Count(log, "admin=oidc:alice") == 4 && strings.Contains(log, `msg="admin signed in"`)
+	}); log != "" {
 		t.Errorf("audit log lacks the admin: %s", log)
 	}
 
@@ -381,8 +383,8 @@ func TestAdminSignIn(t *testing.T) {
 	if a := e.do(t, "GET", "/", "", nil, nil); a.status != http.StatusSeeOther {
 		t.Errorf("the signed-out session still works: %d", a.status)
 	}
-	if !strings.Contains(e.audit.String(), `msg="admin signed out"`) {
-		t.Error("sign-out not audited")
+	if log := waitAudit(e.audit, func(log string) bool { return strings.Contains(log, `msg="admin signed out"`) }); log != "" {
+		t.Errorf("sign-out not audited: %s", log)
 	}
 }
 
@@ -666,4 +668,20 @@ func petstore(t *testing.T) []byte {
 		t.Fatal(err)
 	}
 	return b
+}
+
+// waitAudit waits up to 5 s for the audit log (written asynchronously) to
+// satisfy ok; it returns "" when it does, else the log.
+func waitAudit(b *lockedBuffer, ok func(string) bool) string {
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		log := b.String()
+		if ok(log) {
+			return ""
+		}
+		if time.Now().After(deadline) {
+			return log
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
 }
