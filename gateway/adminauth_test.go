@@ -348,6 +348,10 @@ func TestAdminSignIn(t *testing.T) {
 	// refused even with a session.
 	wantStatus(t, "admin token", e.do(t, "GET", "/admin/api/apis", "", nil, map[string]string{"Authorization": "Bearer 0123456789abcdef-token"}), http.StatusOK)
 	wantStatus(t, "wrong admin token", e.do(t, "GET", "/admin/api/apis", "", nil, map[string]string{"Authorization": "Bearer wrong"}), http.StatusUnauthorized)
+	wantStatus(t, "change with the admin token, no CSRF needed", patch(map[string]string{"Authorization": "Bearer 0123456789abcdef-token"}), http.StatusOK)
+	if log := waitAudit(e.audit, func(log string) bool { return strings.Contains(log, "admin=admin-token") }); log != "" {
+		t.Errorf("a change with the admin token is not audited as such: %s", log)
+	}
 
 	// A tampered cookie is refused.
 	good := e.cookie("rest2mcp-admin")
