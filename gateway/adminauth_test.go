@@ -689,3 +689,27 @@ func waitAudit(b *lockedBuffer, ok func(string) bool) string {
 		time.Sleep(10 * time.Millisecond)
 	}
 }
+
+// TestAdminCookieAttributes: on an https admin URL the cookies are
+// __Host- prefixed and Secure; on plain-http loopback neither.
+func TestAdminCookieAttributes(t *testing.T) {
+	for _, tc := range []struct {
+		secure bool
+		want   string
+	}{
+		{true, "__Host-rest2mcp-admin=v; Path=/; Max-Age=60; HttpOnly; Secure; SameSite=Lax"},
+		{false, "rest2mcp-admin=v; Path=/; Max-Age=60; HttpOnly; SameSite=Lax"},
+	} {
+		s := &oidcSignIn{secure: tc.secure}
+		rec := httptest.NewRecorder()
+		s.setCookie(rec, "admin", "v", time.Minute)
+		if got := rec.Header().Get("Set-Cookie"); got != tc.want {
+			t.Errorf("secure %v: Set-Cookie %q, want %q", tc.secure, got, tc.want)
+		}
+	}
+	cfg := &config.Config{PublicURL: "https://gw.example", Admin: &config.Admin{OIDC: &config.AdminOIDC{Issuer: "https://idp.example", ClientID: "ui", RoleValue: "a"}}}
+	s, err := newOIDCSignIn(&Gateway{cfg: cfg, log: slog.New(slog.DiscardHandler)})
+	if err != nil || !s.secure || s.redirectURL != "https://gw.example/signin/callback" {
+		t.Errorf("https admin URL: %+v %v", s, err)
+	}
+}
