@@ -38,8 +38,8 @@ import (
 // store's change feed and are rebuilt and swapped the same way.
 //
 // Stored APIs share one auth section ([RegistryOptions.Auth]); without it
-// they are served without authorization. The UI and admin API have no
-// sign-in yet, so the registry runs only on a loopback listener.
+// they are served without authorization. Who may use the UI and admin API
+// is decided in adminauth.go (OIDC sign-in, admin token, or loopback only).
 
 // RegistryOptions configure the registry of a [Gateway].
 type RegistryOptions struct {
@@ -57,11 +57,11 @@ type RegistryOptions struct {
 	// then enforced. Nil serves stored APIs without authorization, which
 	// needs a loopback listener or insecureNoAuth, as for configured APIs.
 	Auth *authbridge.Config
-	// AdminToken, when set, is required as "Authorization: Bearer <token>"
-	// by every admin API request (compared in constant time), and lets the
-	// admin API run on a non-loopback listener; the web UI has no sign-in
-	// yet and is then not served there. Empty serves the UI and an
-	// open admin API on loopback listeners only.
+	// AdminToken, when set, is accepted as "Authorization: Bearer <token>"
+	// by the admin API (compared in constant time) and lets the admin API
+	// run on a non-loopback listener; the web UI is served there only with
+	// OIDC sign-in (config admin.oidc). Without either, the UI and an open
+	// admin API are served on loopback listeners only (adminauth.go).
 	AdminToken string
 }
 
@@ -75,8 +75,11 @@ type registry struct {
 	maxSpec    int64
 	auth       *authbridge.Config
 	adminToken string
-	// ui reports whether the web UI is served (loopback listeners only).
+	// ui reports whether the web UI is served: on a loopback admin
+	// listener, or anywhere with OIDC sign-in (adminauth.go).
 	ui bool
+	// signin is the UI's OIDC sign-in; nil without admin.oidc.
+	signin *oidcSignIn
 
 	// writeMu serialises this process's builds-and-writes, so that two
 	// admin requests do not build the same API twice; other replicas are
@@ -101,7 +104,7 @@ func newRegistry(g *Gateway, o RegistryOptions) *registry {
 	r := &registry{
 		g: g, st: o.Store, log: g.log.With("component", "registry"),
 		specClient: o.SpecClient, maxSpec: o.MaxSpecBytes, auth: o.Auth, adminToken: o.AdminToken,
-		ui:     g.cfg.ListenIsLoopback(),
+		ui:     g.cfg.AdminListenIsLoopback() || (g.cfg.Admin != nil && g.cfg.Admin.OIDC != nil),
 		served: map[string]*storedAPI{}, failed: map[string]string{},
 	}
 	if r.specClient == nil {
@@ -563,7 +566,7 @@ func (r *registry) Upload(ctx context.Context, req web.UploadRequest) (*web.Uplo
 
 // auditChange records an admin change in the audit log.
 func (r *registry) auditChange(ctx context.Context, action, name string, version int64) {
-	r.g.audit.InfoContext(ctx, "registry change", "action", action, "api", name, "version", version)
+	r.g.audit.InfoContext(ctx, "registry change", "action", action, "api", name, "version", version, "admin", adminSubject(ctx))
 }
 
 func (r *registry) result(rec *store.API, a *API) *web.UploadResult {
@@ -1005,15 +1008,23 @@ func (g *Gateway) openRegistry(ctx context.Context, o RegistryOptions) error {
 	if o.Store == nil {
 		return errors.New("registry: no store")
 	}
-	if !g.cfg.ListenIsLoopback() {
-		switch {
-		case o.AdminToken == "":
-			return fmt.Errorf("registry: listen is %s, not loopback: the admin API needs an admin token there (REST2MCP_ADMIN_TOKEN or --admin-token-file; the web UI is served on loopback listeners only)", g.cfg.Listen)
-		case o.Auth == nil && !g.cfg.InsecureNoAuth:
-			return fmt.Errorf("registry: listen is %s, not loopback: stored APIs need authorization there (--issuer), or insecureNoAuth on a trusted network", g.cfg.Listen)
+	signedIn := g.cfg.Admin != nil && g.cfg.Admin.OIDC != nil
+	if !g.cfg.AdminListenIsLoopback() && o.AdminToken == "" && !signedIn {
+		addr := g.cfg.Listen
+		if g.cfg.AdminListen != "" {
+			addr = g.cfg.AdminListen
 		}
+		return fmt.Errorf("registry: the UI and admin API would listen on %s, not loopback: they need OIDC sign-in (admin.oidc) or an admin token there (REST2MCP_ADMIN_TOKEN, --admin-token-file or --admin-token), or set adminListen to a loopback address", addr)
+	}
+	if !g.cfg.ListenIsLoopback() && o.Auth == nil && !g.cfg.InsecureNoAuth {
+		return fmt.Errorf("registry: listen is %s, not loopback: stored APIs need authorization there (--issuer), or insecureNoAuth on a trusted network", g.cfg.Listen)
 	}
 	r := newRegistry(g, o)
+	signin, err := newOIDCSignIn(g)
+	if err != nil {
+		return fmt.Errorf("registry: %w", err)
+	}
+	r.signin = signin
 	wctx, cancel := context.WithCancel(context.Background())
 	changes, err := o.Store.Watch(wctx)
 	if err != nil {
@@ -1034,21 +1045,8 @@ func (g *Gateway) mountRegistry(e *echo.Echo) {
 	if g.reg == nil {
 		return
 	}
-	// A loopback UI without sign-in must not be reachable through DNS
-	// rebinding: on a loopback connection the Host must be loopback or the
-	// public host (the MCP endpoints' guard, reused).
-	guard := newOriginGuard(g.cfg.PublicURL, g.cfg.AllowedOrigins, g.cfg.ListenIsLoopback())
-	hostOnly := func(h http.Handler) http.Handler {
-		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			if !guard.hostOK(r) {
-				http.Error(w, fmt.Sprintf("forbidden: Host %q is not this gateway's host", r.Host), http.StatusForbidden)
-				return
-			}
-			h.ServeHTTP(w, r)
-		})
-	}
-	admin := echo.WrapHandler(hostOnly(g.reg.adminHandler()))
-	e.Any(adminPrefix+"/*", admin)
+	// The UI, sign-in and admin API (adminauth.go).
+	g.mountAdmin(e)
 	// Protected resource metadata of stored APIs (the configured ones have
 	// static routes, which echo prefers).
 	e.Any(authbridge.WellKnownPRMPath+"/*", func(c echo.Context) error {
@@ -1061,16 +1059,4 @@ func (g *Gateway) mountRegistry(e *echo.Echo) {
 	reg := echo.WrapHandler(g.reg.mcpRegistryHandler())
 	e.GET(mcpRegistryPrefix, reg)
 	e.GET(mcpRegistryPrefix+"/*", reg)
-	if !g.reg.ui {
-		return
-	}
-	ui, err := web.New(g.reg, &web.Options{MaxUploadBytes: g.reg.maxSpec, Logger: g.log.With("component", "web")})
-	if err != nil { // the embedded templates are tested; this cannot happen
-		g.log.Error("web UI unavailable", "err", err)
-		return
-	}
-	h := echo.WrapHandler(hostOnly(ui))
-	for _, p := range []string{"/", "/upload", "/apis/*", "/static/*"} {
-		e.Any(p, h)
-	}
 }

@@ -1,8 +1,6 @@
 package gateway
 
 import (
-	"crypto/sha256"
-	"crypto/subtle"
 	_ "embed"
 	"encoding/json"
 	"errors"
@@ -82,28 +80,12 @@ func (r *registry) adminHandler() http.Handler {
 			writeJSON(w, http.StatusForbidden, map[string]string{"error": "cross-origin request refused"})
 			return
 		}
-		if !r.adminAuthorized(req) {
-			w.Header().Set("WWW-Authenticate", `Bearer realm="rest2mcp-admin"`)
-			writeJSON(w, http.StatusUnauthorized, map[string]string{"error": "the admin API needs the admin token: Authorization: Bearer <token>"})
+		req, ok := r.authorizeAdmin(w, req) // adminauth.go
+		if !ok {
 			return
 		}
 		m.ServeHTTP(w, req)
 	}))
-}
-
-// adminAuthorized checks the admin token, when one is set, in constant
-// time. The token is never logged.
-func (r *registry) adminAuthorized(req *http.Request) bool {
-	if r.adminToken == "" {
-		return true
-	}
-	got, ok := strings.CutPrefix(req.Header.Get("Authorization"), "Bearer ")
-	if !ok {
-		return false
-	}
-	want := sha256.Sum256([]byte(r.adminToken))
-	have := sha256.Sum256([]byte(strings.TrimSpace(got)))
-	return subtle.ConstantTimeCompare(want[:], have[:]) == 1
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {

@@ -90,6 +90,10 @@ type Gateway struct {
 	// regChanges is the registry's change feed, followed by Run.
 	regChanges <-chan store.Change
 	stopFeed   context.CancelFunc
+	// adminHandler serves the UI and admin API on adminListen (nil when
+	// they are on the main listener); adminAddr is its bound address.
+	adminHandler http.Handler
+	adminAddr    atomic.Value
 }
 
 // New loads every API and assembles the HTTP handler. It returns all
@@ -240,6 +244,12 @@ func (g *Gateway) Run(ctx context.Context, ready func(addr net.Addr)) error {
 		return err
 	}
 	defer stopMetrics()
+	stopAdmin, err := g.serveAdmin()
+	if err != nil {
+		_ = ln.Close()
+		return err
+	}
+	defer stopAdmin()
 	if interval := g.cfg.ReloadInterval.D(); interval > 0 {
 		wctx, stop := context.WithCancel(ctx)
 		done := make(chan struct{})

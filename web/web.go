@@ -68,7 +68,7 @@ func New(reg Registry, opts *Options) (*Handler, error) {
 		h.log = slog.New(slog.DiscardHandler)
 	}
 	funcs := template.FuncMap{"join": func(s []string) string { return strings.Join(s, " ") }}
-	for _, p := range []string{"apis", "upload", "api", "connect", "versions", "readiness", "policy"} {
+	for _, p := range []string{"apis", "upload", "api", "connect", "versions", "readiness", "policy", "notice"} {
 		t, err := template.New(p).Funcs(funcs).ParseFS(templateFS, "templates/layout.html", "templates/"+p+".html")
 		if err != nil {
 			return nil, fmt.Errorf("web: template %s: %w", p, err)
@@ -152,10 +152,16 @@ type page struct {
 	// (html/template would otherwise refuse the scheme).
 	VSCodeURI template.URL
 	VSCodeWeb string
+	// Session is the signed-in admin (see signin.go); Notice a sign-in page.
+	Session *Session
+	Notice  *Notice
 }
 
 func (h *Handler) render(w http.ResponseWriter, r *http.Request, status int, name string, p *page) {
 	p.Base, p.CSS = h.opts.Base, h.css
+	if s, ok := SessionFrom(r.Context()); ok {
+		p.Session = &s
+	}
 	_, p.HasPolicy = h.reg.(PolicyService)
 	_, p.HasEditor = h.reg.(Editor)
 	if p.MaxSize == "" {

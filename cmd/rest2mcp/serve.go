@@ -100,12 +100,15 @@ func serve(ctx context.Context, cfg *config.Config, docs map[string]*openapi.Doc
 		return err
 	}
 	defer closeStore()
+	if f.registry.adminTokenValue != "" {
+		log.Warn("--admin-token shows the token to every user of this machine (ps, /proc); prefer --admin-token-file or REST2MCP_ADMIN_TOKEN")
+	}
 	g, err := gateway.New(ctx, gateway.Options{Config: cfg, Logger: log, LookupEnv: lookupEnv, Version: version, Documents: docs, Registry: reg})
 	if err != nil {
 		return err
 	}
 	if reg != nil {
-		log.Info("registry", "ui", cfg.PublicURL+"/", "admin_api", cfg.PublicURL+"/admin/api/", "store", redactDSN(cfg.Store))
+		log.Info("registry", "ui", cfg.AdminPublicURL()+"/", "admin_api", cfg.AdminPublicURL()+"/admin/api/", "store", redactDSN(cfg.Store))
 	}
 	for _, a := range g.APIs() {
 		attrs := []any{"api", a.Name(), "endpoint", a.ResourceURL(), "tools", len(a.Tools())}

@@ -99,6 +99,11 @@ type Config struct {
 	// (postgres://…, for several replicas) or the path of a SQLite file.
 	// Overridden by REST2MCP_STORE and the --store/--data-dir flags.
 	Store string `json:"store,omitempty"`
+	// AdminListen is a separate host:port for the web UI and the admin
+	// API; when set, the main listener does not serve them (see admin.go).
+	AdminListen string `json:"adminListen,omitempty"`
+	// Admin configures sign-in to the web UI (see [Admin]).
+	Admin *Admin `json:"admin,omitempty"`
 
 	// publicURLDefaulted records that PublicURL was derived from Listen.
 	publicURLDefaulted bool
@@ -382,6 +387,7 @@ func (c *Config) Validate() error {
 		p.add("reloadInterval", "must be at least %s (or 0 to turn polling off), got %s", MinReloadInterval, d)
 	}
 	c.validateMetrics(&p)
+	c.validateAdmin(&p)
 	if len(c.APIs) == 0 && c.Store == "" {
 		p.add("apis", "at least one API is required (or a registry store)")
 	}
