@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/sha256"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -265,6 +266,18 @@ func apiConfig(rec *store.API, auth *authbridge.Config) (config.API, error) {
 	if s.Exclude != nil {
 		c.Exclude = &mcpgen.Selector{OperationIDs: s.Exclude.OperationIDs, Tags: s.Exclude.Tags, Methods: s.Exclude.Methods, Paths: s.Exclude.Paths}
 	}
+	if err := config.ValidateMode(s.Mode); err != nil {
+		return c, fmt.Errorf("%w: mode: %v", store.ErrInvalid, err)
+	}
+	c.Mode = s.Mode
+	ua, err := upstreamAuthConfig(rec.UpstreamAuth)
+	if err != nil {
+		return c, err
+	}
+	if ua != nil && auth == nil && config.NeedsInboundToken(ua.Type) {
+		return c, fmt.Errorf("%w: upstreamAuth: %s needs the caller's verified token, but stored APIs are served without authorization (start the gateway with --issuer)", store.ErrInvalid, ua.Type)
+	}
+	c.UpstreamAuth = ua
 	if auth == nil {
 		return c, nil
 	}
@@ -291,6 +304,29 @@ func apiConfig(rec *store.API, auth *authbridge.Config) (config.API, error) {
 	pc.Rules = append(rules, pc.Rules...)
 	c.Policy = pc
 	return c, nil
+}
+
+// upstreamAuthConfig reads a stored upstream-auth section (the shape of
+// the configuration file's upstreamAuth; nil when empty). Its secrets must
+// be references, which the builder resolves like the configuration
+// file's: a value is refused, never used.
+func upstreamAuthConfig(raw json.RawMessage) (*authbridge.UpstreamAuthConfig, error) {
+	if t := bytes.TrimSpace(raw); len(t) == 0 || bytes.Equal(t, []byte("null")) {
+		return nil, nil
+	}
+	if err := store.CheckSecretRefs(raw); err != nil {
+		return nil, fmt.Errorf("%w: upstreamAuth: %w", store.ErrInvalid, err)
+	}
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.DisallowUnknownFields()
+	var ua authbridge.UpstreamAuthConfig
+	if err := dec.Decode(&ua); err != nil {
+		return nil, fmt.Errorf("%w: upstreamAuth: %v", store.ErrInvalid, err)
+	}
+	if err := ua.Validate(); err != nil {
+		return nil, fmt.Errorf("%w: %v", store.ErrInvalid, err)
+	}
+	return &ua, nil
 }
 
 // toolNameRE is the MCP tool-name rule the generator follows.
@@ -346,6 +382,9 @@ func editTools(rec *store.API, names *[]store.ToolName) func([]*mcpgen.Tool) ([]
 func (r *registry) build(ctx context.Context, rec *store.API) (*API, []store.ToolName, error) {
 	g := r.g
 	c, err := apiConfig(rec, r.auth)
+	if errors.Is(err, store.ErrInvalid) {
+		return nil, nil, err
+	}
 	if err != nil {
 		return nil, nil, &web.SpecError{Err: err, Diagnostics: []web.Diagnostic{{Severity: "error", Code: "policy", Message: err.Error()}}}
 	}
@@ -609,8 +648,8 @@ func (r *registry) change(ctx context.Context, name string, ifVersion int64, mes
 
 var _ web.Editor = (*registry)(nil)
 
-// UpdateSettings changes the upstream, tool prefix and timeout of a stored
-// API as a new version (see [web.Editor]).
+// UpdateSettings changes the upstream, tool prefix, timeout, mode and
+// upstream auth of a stored API as a new version (see [web.Editor]).
 func (r *registry) UpdateSettings(ctx context.Context, name string, ifVersion int64, s web.Settings) error {
 	timeout, err := parseTimeout(strings.TrimSpace(s.Timeout))
 	if err == nil {
@@ -619,10 +658,20 @@ func (r *registry) UpdateSettings(ctx context.Context, name string, ifVersion in
 	if err != nil {
 		return err
 	}
+	mode := strings.TrimSpace(s.Mode)
+	if mode == config.ModeTools {
+		mode = ""
+	}
+	var ua json.RawMessage
+	if t := strings.TrimSpace(s.UpstreamAuth); t != "" {
+		ua = json.RawMessage(t)
+	}
 	_, _, _, err = r.change(ctx, name, ifVersion, "settings", func(rec *store.API) error {
 		rec.Settings.Upstream = strings.TrimSpace(s.Upstream)
 		rec.Settings.ToolPrefix = strings.TrimSpace(s.ToolPrefix)
 		rec.Settings.Timeout = timeout
+		rec.Settings.Mode = mode
+		rec.UpstreamAuth = ua
 		return nil
 	})
 	return err
@@ -799,7 +848,13 @@ func (r *registry) Get(ctx context.Context, name string) (*web.APIDetail, error)
 	}
 	d := r.detail(sa.api, sa.record)
 	d.Version = sa.version
-	d.Settings = web.Settings{Upstream: sa.record.Settings.Upstream, ToolPrefix: sa.record.Settings.ToolPrefix}
+	d.Settings = web.Settings{Upstream: sa.record.Settings.Upstream, ToolPrefix: sa.record.Settings.ToolPrefix, Mode: sa.record.Settings.Mode}
+	if len(sa.record.UpstreamAuth) > 0 {
+		var b bytes.Buffer
+		if json.Indent(&b, sa.record.UpstreamAuth, "", "  ") == nil {
+			d.Settings.UpstreamAuth = b.String()
+		}
+	}
 	if t := sa.record.Settings.Timeout; t > 0 {
 		d.Settings.Timeout = t.String()
 	}

@@ -1,6 +1,7 @@
 package gateway
 
 import (
+	"bytes"
 	"crypto/sha256"
 	"crypto/subtle"
 	_ "embed"
@@ -9,6 +10,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -225,11 +227,16 @@ type settingsJSON struct {
 	Include          *store.Selector   `json:"include,omitempty"`
 	Exclude          *store.Selector   `json:"exclude,omitempty"`
 	Mode             string            `json:"mode,omitempty"`
+	// UpstreamAuth is the upstream-auth section (the configuration file's
+	// shape, secrets as fromEnv/fromFile references only). In a PATCH,
+	// absent keeps it and null removes it.
+	UpstreamAuth json.RawMessage `json:"upstreamAuth,omitempty"`
 }
 
-func toSettingsJSON(s store.Settings) *settingsJSON {
+func toSettingsJSON(rec *store.API) *settingsJSON {
+	s := rec.Settings
 	j := &settingsJSON{Upstream: s.Upstream, ServerVariables: s.ServerVariables, ToolPrefix: s.ToolPrefix, MaxResponseBytes: s.MaxResponseBytes,
-		MaxOutputSchema: s.MaxOutputSchema, Include: s.Include, Exclude: s.Exclude, Mode: s.Mode}
+		MaxOutputSchema: s.MaxOutputSchema, Include: s.Include, Exclude: s.Exclude, Mode: s.Mode, UpstreamAuth: rec.UpstreamAuth}
 	if s.Timeout > 0 {
 		j.Timeout = s.Timeout.String()
 	}
@@ -246,7 +253,7 @@ func (r *registry) apiGet(w http.ResponseWriter, req *http.Request) {
 	rec := apiRecord{Name: d.Name, Version: d.Version, Endpoint: d.Endpoint, Tools: d.Tools, Health: d.Health, ReadOnly: d.ReadOnly,
 		Source: d.Source, Operations: nonNil(d.Operations)}
 	if sa, ok := r.servedAPI(name); ok {
-		rec.Settings = toSettingsJSON(sa.record.Settings)
+		rec.Settings = toSettingsJSON(sa.record)
 		rec.Overrides = sa.record.Operations
 	}
 	w.Header().Set("ETag", etag(d.Version))
@@ -284,6 +291,13 @@ func (r *registry) apiPatch(w http.ResponseWriter, req *http.Request) {
 	_, a, stored, err := r.change(req.Context(), req.PathValue("name"), ifv, "settings", func(rec *store.API) error {
 		rec.Settings = store.Settings{Upstream: p.Upstream, ServerVariables: p.ServerVariables, ToolPrefix: p.ToolPrefix, Timeout: timeout,
 			MaxResponseBytes: p.MaxResponseBytes, MaxOutputSchema: p.MaxOutputSchema, Include: p.Include, Exclude: p.Exclude, Mode: p.Mode}
+		switch {
+		case p.UpstreamAuth == nil:
+		case bytes.Equal(bytes.TrimSpace(p.UpstreamAuth), []byte("null")):
+			rec.UpstreamAuth = nil
+		default:
+			rec.UpstreamAuth = slices.Clone(p.UpstreamAuth)
+		}
 		return nil
 	})
 	if err != nil {

@@ -35,8 +35,8 @@ type Registry interface {
 // settings and spec and deletes it; without it the API page shows none of
 // these forms.
 type Editor interface {
-	// UpdateSettings changes the API's upstream, tool prefix and timeout
-	// as a new version; ifVersion as in the store.
+	// UpdateSettings changes the API's upstream, tool prefix, timeout,
+	// mode and upstream auth as a new version; ifVersion as in the store.
 	UpdateSettings(ctx context.Context, name string, ifVersion int64, s Settings) error
 	// PutSpec builds and stores a new version of the API's spec (Spec or
 	// SpecURL of req); a spec that fails changes nothing.
@@ -51,6 +51,13 @@ type Settings struct {
 	ToolPrefix string
 	// Timeout is a duration such as "30s"; empty means the default.
 	Timeout string
+	// Mode is "tools" (one tool per operation; empty means it) or
+	// "discovery" (four tools that search, describe and call them).
+	Mode string
+	// UpstreamAuth is the upstream-auth section as JSON (the
+	// configuration file's shape, secrets as fromEnv/fromFile references
+	// only); empty means none.
+	UpstreamAuth string
 }
 
 // SpecChange is what a new spec version changed.

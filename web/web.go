@@ -529,7 +529,8 @@ func (h *Handler) saveSettings(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "bad form", http.StatusBadRequest)
 		return
 	}
-	s := Settings{Upstream: r.PostFormValue("upstream"), ToolPrefix: r.PostFormValue("toolPrefix"), Timeout: r.PostFormValue("timeout")}
+	s := Settings{Upstream: r.PostFormValue("upstream"), ToolPrefix: r.PostFormValue("toolPrefix"), Timeout: r.PostFormValue("timeout"),
+		Mode: r.PostFormValue("mode"), UpstreamAuth: r.PostFormValue("upstreamAuth")}
 	if err := h.reg.(Editor).UpdateSettings(r.Context(), name, formVersion(r), s); err != nil {
 		h.editFailed(w, r, name, err)
 		return

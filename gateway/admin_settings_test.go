@@ -1,0 +1,158 @@
+package gateway
+
+import (
+	"net/http"
+	"net/http/httptest"
+	neturl "net/url"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/rest2mcp/rest2mcp/authbridge"
+	"github.com/rest2mcp/rest2mcp/internal/oidctest"
+)
+
+// headerRecorder is an upstream that records the credentials it was sent.
+type headerRecorder struct {
+	mu   sync.Mutex
+	seen []http.Header
+}
+
+func (h *headerRecorder) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	h.mu.Lock()
+	h.seen = append(h.seen, r.Header.Clone())
+	h.mu.Unlock()
+	w.Header().Set("Content-Type", "application/json")
+	_, _ = w.Write([]byte(`[]`))
+}
+
+func (h *headerRecorder) last(t *testing.T) http.Header {
+	t.Helper()
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if len(h.seen) == 0 {
+		t.Fatal("the upstream was not called")
+	}
+	return h.seen[len(h.seen)-1]
+}
+
+// A stored API's upstream auth (a reference to an environment variable)
+// is applied by the one builder: calls reach the upstream with the
+// referenced key and never with the caller's token; secret values are
+// refused and change nothing.
+func TestRegistryUpstreamAuth(t *testing.T) {
+	as := oidctest.New(t, nil)
+	env := map[string]string{"PETS_KEY": "k-123"}
+	lookup := func(k string) (string, bool) { v, ok := env[k]; return v, ok }
+	e := newRegEnv(t, "", &RegistryOptions{Auth: &authbridge.Config{Issuers: []authbridge.IssuerConfig{{Issuer: as.Issuer(), RequireTyp: true}}}}, lookup)
+	rec := &headerRecorder{}
+	up := httptest.NewServer(rec)
+	t.Cleanup(up.Close)
+	wantStatus(t, "upload", e.upload(t, "POST", "/admin/api/apis", map[string]string{"name": "pets", "upstream": up.URL}, e.spec, nil), 201)
+
+	static := map[string]any{"type": "static", "static": map[string]any{"header": "X-API-Key", "value": map[string]any{"fromEnv": "PETS_KEY"}}}
+	wantStatus(t, "set upstream auth", e.jsonReq(t, "PATCH", "/admin/api/apis/pets", map[string]any{"upstream": up.URL, "upstreamAuth": static}, map[string]string{"If-Match": `"1"`}), 200)
+
+	url := e.srv.URL + "/mcp/pets"
+	tok := as.Mint(t, as.AccessClaims(url, "pets:read"))
+	call := func() {
+		t.Helper()
+		r := modern(t, url, tok, "tools/call", map[string]any{"name": "listPets", "arguments": map[string]any{}})
+		if res := r.result(t); res["isError"] == true {
+			t.Fatalf("listPets: %s", r.raw)
+		}
+	}
+	call()
+	h := rec.last(t)
+	if got := h.Get("X-API-Key"); got != "k-123" {
+		t.Errorf("upstream got X-API-Key %q, want the referenced key", got)
+	}
+	for k, vs := range h {
+		for _, v := range vs {
+			if strings.Contains(v, tok) {
+				t.Errorf("the caller's token reached the upstream in %s", k)
+			}
+		}
+	}
+	got := e.do(t, "GET", "/admin/api/apis/pets", "", nil, nil)
+	if !strings.Contains(got.raw, `"fromEnv": "PETS_KEY"`) || strings.Contains(got.raw, "k-123") {
+		t.Errorf("GET shows the reference, never the value: %s", got.raw)
+	}
+
+	// Bad sections are refused (400) and change nothing.
+	for name, ua := range map[string]any{
+		"secret value":  map[string]any{"type": "static", "static": map[string]any{"header": "X-API-Key", "value": map[string]any{"value": "plain"}}},
+		"secret string": map[string]any{"type": "static", "static": map[string]any{"header": "X-API-Key", "value": "plain"}},
+		"unknown field": map[string]any{"type": "static", "colour": "blue"},
+		"unknown type":  map[string]any{"type": "magic"},
+		"unset env":     map[string]any{"type": "static", "static": map[string]any{"header": "X-API-Key", "value": map[string]any{"fromEnv": "NOT_SET"}}},
+	} {
+		a := e.jsonReq(t, "PATCH", "/admin/api/apis/pets", map[string]any{"upstream": up.URL, "upstreamAuth": ua}, nil)
+		if a.status/100 != 4 || strings.Contains(a.raw, "plain") {
+			t.Errorf("%s: HTTP %d %s", name, a.status, a.raw)
+		}
+	}
+	if v := e.do(t, "GET", "/admin/api/apis/pets", "", nil, nil).header.Get("ETag"); v != `"2"` {
+		t.Errorf("refused edits wrote a version: ETag %s", v)
+	}
+	call()
+	if got := rec.last(t).Get("X-API-Key"); got != "k-123" {
+		t.Errorf("after refused edits, X-API-Key %q", got)
+	}
+
+	// null removes the section: the upstream is called without a key.
+	wantStatus(t, "remove upstream auth", e.jsonReq(t, "PATCH", "/admin/api/apis/pets", map[string]any{"upstream": up.URL, "upstreamAuth": nil}, nil), 200)
+	call()
+	if got := rec.last(t); got.Get("X-API-Key") != "" || got.Get("Authorization") != "" {
+		t.Errorf("without upstream auth the upstream got credentials: %v", got)
+	}
+}
+
+// A stored API's mode is applied: discovery serves the four discovery
+// tools, an unknown mode is refused.
+func TestRegistryMode(t *testing.T) {
+	e := newRegEnv(t, "", nil)
+	wantStatus(t, "upload", e.upload(t, "POST", "/admin/api/apis", map[string]string{"name": "pets", "upstream": e.upstream}, e.spec, nil), 201)
+	wantStatus(t, "bad mode", e.jsonReq(t, "PATCH", "/admin/api/apis/pets", map[string]any{"upstream": e.upstream, "mode": "sometimes"}, nil), 400)
+	wantStatus(t, "discovery", e.jsonReq(t, "PATCH", "/admin/api/apis/pets", map[string]any{"upstream": e.upstream, "mode": "discovery"}, nil), 200)
+	want := []string{"call_operation", "call_read_operation", "describe_operation", "search_operations"}
+	if got := e.tools(t, "pets"); !slices.Equal(got, want) {
+		t.Errorf("discovery tools = %v, want %v", got, want)
+	}
+	r := modern(t, e.srv.URL+"/mcp/pets", "", "tools/call", map[string]any{"name": "call_read_operation", "arguments": map[string]any{"tool": "listPets", "arguments": map[string]any{}}})
+	if res := r.result(t); res["isError"] == true {
+		t.Errorf("call_read_operation listPets: %s", r.raw)
+	}
+	wantStatus(t, "tools", e.jsonReq(t, "PATCH", "/admin/api/apis/pets", map[string]any{"upstream": e.upstream, "mode": "tools"}, nil), 200)
+	if got := e.tools(t, "pets"); !slices.Equal(got, petTools) {
+		t.Errorf("tools mode = %v", got)
+	}
+}
+
+// The API page sets the mode and the upstream auth (references only).
+func TestUISettingsModeAndUpstreamAuth(t *testing.T) {
+	e := newRegEnv(t, "", nil, func(k string) (string, bool) { return "k-1", k == "PETS_KEY" })
+	wantStatus(t, "upload", e.upload(t, "POST", "/admin/api/apis", map[string]string{"name": "pets", "upstream": e.upstream}, e.spec, nil), 201)
+	form := func(v neturl.Values) answer {
+		return e.do(t, "POST", "/apis/pets/settings", "application/x-www-form-urlencoded", strings.NewReader(v.Encode()), nil)
+	}
+	page := e.do(t, "GET", "/apis/pets", "", nil, nil)
+	for _, want := range []string{`<label for="set-mode">Mode</label>`, `<label for="set-upstream-auth">Upstream auth (JSON)</label>`} {
+		if !strings.Contains(page.raw, want) {
+			t.Errorf("API page lacks %q", want)
+		}
+	}
+	a := form(neturl.Values{"upstream": {e.upstream}, "upstreamAuth": {`{"type": "static", "static": {"header": "X-API-Key", "value": "plain-secret"}}`}, "version": {"1"}})
+	if a.status != 400 || !strings.Contains(a.raw, "secret values are not stored") || strings.Contains(a.raw, "plain-secret</textarea>") {
+		t.Errorf("secret value from the UI: %d", a.status)
+	}
+	a = form(neturl.Values{"upstream": {e.upstream}, "mode": {"discovery"}, "version": {"1"},
+		"upstreamAuth": {`{"type": "static", "static": {"header": "X-API-Key", "value": {"fromEnv": "PETS_KEY"}}}`}})
+	if a.status != 200 || !strings.Contains(a.raw, "Saved.") || !strings.Contains(a.raw, `<option value="discovery" selected>`) || !strings.Contains(a.raw, `&#34;fromEnv&#34;: &#34;PETS_KEY&#34;`) {
+		t.Errorf("settings: %d\n%s", a.status, a.raw)
+	}
+	if got := e.tools(t, "pets"); len(got) != 4 || got[0] != "call_operation" {
+		t.Errorf("discovery from the UI: %v", got)
+	}
+}
