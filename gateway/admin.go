@@ -64,6 +64,22 @@ type RegistryOptions struct {
 	// yet and is then not served there. Empty serves the UI and an
 	// open admin API on loopback listeners only.
 	AdminToken string
+	// Seed are APIs uploaded when the registry opens, through the same
+	// path as an upload in the UI, unless the store already holds an API
+	// of that name (rest2mcp demo seeds the Petstore: it is then a stored
+	// API like any other, editable in the UI).
+	Seed []SeedAPI
+}
+
+// SeedAPI is an API the registry uploads when it opens (see
+// [RegistryOptions.Seed]).
+type SeedAPI struct {
+	// Name is the API's name; Upstream its upstream URL ("" = the spec's
+	// servers).
+	Name, Upstream string
+	// FileName names the spec in the API's source; Spec is its bytes.
+	FileName string
+	Spec     []byte
 }
 
 // registry is the gateway's registry service; it implements web.Registry
@@ -1065,6 +1081,13 @@ func (g *Gateway) openRegistry(ctx context.Context, o RegistryOptions) error {
 	if err := r.loadAll(ctx); err != nil {
 		cancel()
 		return err
+	}
+	for _, sd := range o.Seed {
+		_, err := r.Upload(ctx, web.UploadRequest{Name: sd.Name, Upstream: sd.Upstream, FileName: sd.FileName, Spec: sd.Spec})
+		if err != nil && !errors.Is(err, store.ErrAlreadyExists) {
+			cancel()
+			return fmt.Errorf("registry: seed API %s: %w", sd.Name, err)
+		}
 	}
 	g.reg, g.regChanges, g.stopFeed = r, changes, cancel
 	return nil
