@@ -92,6 +92,8 @@ type registry struct {
 	maxSpec    int64
 	auth       *authbridge.Config
 	adminToken string
+	// upstream is the gateway's upstream client, traced for try-it calls.
+	upstream *http.Client
 	// ui reports whether the web UI is served (loopback listeners only).
 	ui bool
 
@@ -120,6 +122,7 @@ func newRegistry(g *Gateway, o RegistryOptions) *registry {
 		specClient: o.SpecClient, maxSpec: o.MaxSpecBytes, auth: o.Auth, adminToken: o.AdminToken,
 		ui:     g.cfg.ListenIsLoopback(),
 		served: map[string]*storedAPI{}, failed: map[string]string{},
+		upstream: tracingClient(g.upstreamClient),
 	}
 	if r.specClient == nil {
 		r.specClient = &http.Client{
@@ -384,6 +387,16 @@ func editTools(rec *store.API, names *[]store.ToolName) func([]*mcpgen.Tool) ([]
 			if o.Description != "" {
 				c.Description = o.Description
 			}
+			if h := o.Annotations; h != nil {
+				for _, p := range []struct {
+					dst *bool
+					src *bool
+				}{{&c.Annotations.ReadOnly, h.ReadOnly}, {&c.Annotations.Destructive, h.Destructive}, {&c.Annotations.Idempotent, h.Idempotent}, {&c.Annotations.OpenWorld, h.OpenWorld}} {
+					if p.src != nil {
+						*p.dst = *p.src
+					}
+				}
+			}
 			out = append(out, &c)
 		}
 		if len(out) == 0 {
@@ -417,6 +430,7 @@ func (r *registry) build(ctx context.Context, rec *store.API) (*API, []store.Too
 	opts.Source = openapi.Source{Data: rec.Spec.Data, Name: sourceLabel(rec)}
 	opts.Document = compiledDoc(rec)
 	opts.EditTools = editTools(rec, &names)
+	opts.UpstreamClient = r.upstream
 	snap, err := BuildAPI(ctx, c, opts)
 	if err != nil {
 		return nil, nil, err
@@ -912,15 +926,17 @@ func (r *registry) detail(a *API, rec *store.API) *web.APIDetail {
 		o := web.Operation{Key: key, Method: op.Method, Path: op.Path, OperationID: op.ID, Description: op.Summary}
 		if t := byOp[op]; t != nil {
 			o.Enabled, o.ToolName = true, t.Name
+			o.Annotations = web.Hints{ReadOnly: t.Annotations.ReadOnly, Destructive: t.Annotations.Destructive, Idempotent: t.Annotations.Idempotent, OpenWorld: t.Annotations.OpenWorld}
+			o.InputSchema = t.InputSchema
 			if o.Scopes = t.Scopes; len(o.Scopes) > 0 {
 				o.ScopesFrom = "spec security"
 			}
 			if snap.policy != nil {
-				o.Scopes, o.ScopesFrom = nil, "policy"
+				o.Scopes, o.ScopesFrom = nil, "decided by "+snap.policy.DecidedBy(t.Name)
 				if reqs := snap.policy.Requirements(t.Name); len(reqs) > 0 {
 					o.Scopes = reqs[0]
 					if len(reqs) > 1 {
-						o.ScopesFrom = fmt.Sprintf("policy (first of %d alternatives)", len(reqs))
+						o.ScopesFrom += fmt.Sprintf(" (first of %d alternatives)", len(reqs))
 					}
 				}
 			}
@@ -966,6 +982,12 @@ func (r *registry) PatchOperation(ctx context.Context, name, key string, ifVersi
 		}
 		if p.Description != nil {
 			o.Description = *p.Description
+		}
+		if p.Annotations != nil {
+			o.Annotations = p.Annotations
+			if *o.Annotations == (store.Annotations{}) {
+				o.Annotations = nil
+			}
 		}
 		if p.Scopes != nil {
 			o.Scopes = slices.Clone(*p.Scopes)

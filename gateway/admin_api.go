@@ -503,10 +503,11 @@ func (r *registry) apiPatchOperation(w http.ResponseWriter, req *http.Request) {
 		return
 	}
 	var p struct {
-		Enabled     *bool     `json:"enabled"`
-		ToolName    *string   `json:"toolName"`
-		Description *string   `json:"description"`
-		Scopes      *[]string `json:"scopes"`
+		Enabled     *bool              `json:"enabled"`
+		ToolName    *string            `json:"toolName"`
+		Description *string            `json:"description"`
+		Scopes      *[]string          `json:"scopes"`
+		Annotations *store.Annotations `json:"annotations"`
 	}
 	if err := readJSON(w, req, &p); err != nil {
 		r.fail(w, req, err)
@@ -518,7 +519,7 @@ func (r *registry) apiPatchOperation(w http.ResponseWriter, req *http.Request) {
 		return
 	}
 	d, err := r.PatchOperation(req.Context(), req.PathValue("name"), o.Key, ifv,
-		web.OperationPatch{Enabled: p.Enabled, ToolName: p.ToolName, Description: p.Description, Scopes: p.Scopes})
+		web.OperationPatch{Enabled: p.Enabled, ToolName: p.ToolName, Description: p.Description, Scopes: p.Scopes, Annotations: p.Annotations})
 	if err != nil {
 		r.fail(w, req, err)
 		return

@@ -177,6 +177,35 @@ type Operation struct {
 	// Scopes, when non-nil, are the scopes the tool requires (all of
 	// them); an empty non-nil slice requires none beyond a valid token.
 	Scopes []string `json:"scopes"`
+	// Annotations, when set, override the tool's MCP annotation hints
+	// (each nil hint keeps the generated one).
+	Annotations *Annotations `json:"annotations,omitempty"`
+}
+
+// Annotations override MCP tool annotation hints; nil keeps the
+// generated hint.
+type Annotations struct {
+	ReadOnly    *bool `json:"readOnlyHint,omitempty"`
+	Destructive *bool `json:"destructiveHint,omitempty"`
+	Idempotent  *bool `json:"idempotentHint,omitempty"`
+	OpenWorld   *bool `json:"openWorldHint,omitempty"`
+}
+
+func (a *Annotations) clone() *Annotations {
+	if a == nil {
+		return nil
+	}
+	c := &Annotations{}
+	for _, p := range []struct {
+		dst **bool
+		src *bool
+	}{{&c.ReadOnly, a.ReadOnly}, {&c.Destructive, a.Destructive}, {&c.Idempotent, a.Idempotent}, {&c.OpenWorld, a.OpenWorld}} {
+		if p.src != nil {
+			v := *p.src
+			*p.dst = &v
+		}
+	}
+	return c
 }
 
 // VersionInfo describes one version without its contents.
@@ -217,6 +246,7 @@ func (a *API) Clone() *API {
 				o.Enabled = &e
 			}
 			o.Scopes = slices.Clone(o.Scopes)
+			o.Annotations = o.Annotations.clone()
 			c.Operations[k] = o
 		}
 	}

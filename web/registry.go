@@ -2,9 +2,12 @@ package web
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"time"
+
+	"github.com/rest2mcp/rest2mcp/store"
 )
 
 // Registry is what the UI needs from the registry service. The gateway
@@ -204,9 +207,45 @@ type Operation struct {
 	Enabled     bool   `json:"enabled"`
 	// Scopes are the scopes a caller needs.
 	Scopes []string `json:"scopes"`
-	// ScopesFrom says what decides them ("set here", "policy", "spec
-	// security", …).
+	// ScopesFrom says what decides them ("set here", "decided by
+	// rule:<name>", "spec security", …).
 	ScopesFrom string `json:"scopesFrom,omitempty"`
+	// Annotations are the tool's MCP annotation hints as served.
+	Annotations Hints `json:"annotations"`
+	// InputSchema is the tool's input schema (the try-it form is
+	// generated from it); nil for a disabled operation.
+	InputSchema json.RawMessage `json:"inputSchema,omitempty"`
+}
+
+// Hints are a tool's MCP annotation hints.
+type Hints struct {
+	ReadOnly    bool `json:"readOnlyHint"`
+	Destructive bool `json:"destructiveHint"`
+	Idempotent  bool `json:"idempotentHint"`
+	OpenWorld   bool `json:"openWorldHint"`
+}
+
+// Tester is the optional part of a [Registry] behind the try-it form:
+// it calls a tool through the API's own MCP handler, as a client does.
+type Tester interface {
+	// TryTool calls tool of the API with args; token, when set, is sent
+	// as the caller's bearer token. A refused or failed call is a result,
+	// not an error.
+	TryTool(ctx context.Context, name, tool string, args map[string]any, token string) (*TryResult, error)
+}
+
+// TryResult is what a try-it call did.
+type TryResult struct {
+	Tool string
+	// Requests are the upstream request lines ("GET https://…/pets?limit=2"),
+	// with query values that may carry secrets redacted.
+	Requests []string
+	// Status is the HTTP status of the MCP answer.
+	Status int
+	// IsError reports a tool error, a JSON-RPC error or a refused call.
+	IsError bool
+	// Result is the tool result (indented JSON) or the error.
+	Result string
 }
 
 // OperationPatch is an edit of one operation; nil fields stay.
@@ -218,6 +257,9 @@ type OperationPatch struct {
 	// Description, when non-nil, replaces the description ("" restores
 	// the spec's).
 	Description *string
+	// Annotations, when non-nil, replace the annotation overrides (an
+	// empty value restores the generated hints).
+	Annotations *store.Annotations
 }
 
 // UploadRequest is an uploaded spec with the API's settings.

@@ -68,7 +68,7 @@ func New(reg Registry, opts *Options) (*Handler, error) {
 		h.log = slog.New(slog.DiscardHandler)
 	}
 	funcs := template.FuncMap{"join": func(s []string) string { return strings.Join(s, " ") }}
-	for _, p := range []string{"apis", "upload", "api", "connect", "versions", "readiness", "policy"} {
+	for _, p := range []string{"apis", "upload", "api", "operation", "connect", "versions", "readiness", "policy"} {
 		t, err := template.New(p).Funcs(funcs).ParseFS(templateFS, "templates/layout.html", "templates/"+p+".html")
 		if err != nil {
 			return nil, fmt.Errorf("web: template %s: %w", p, err)
@@ -88,6 +88,11 @@ func New(reg Registry, opts *Options) (*Handler, error) {
 	m.HandleFunc("POST /upload", h.upload)
 	m.HandleFunc("GET /apis/{name}", h.detail)
 	m.HandleFunc("POST /apis/{name}/operations", h.patchOperation)
+	m.HandleFunc("GET /apis/{name}/operation", h.operationPage)
+	m.HandleFunc("POST /apis/{name}/annotations", h.saveAnnotations)
+	if _, ok := reg.(Tester); ok {
+		m.HandleFunc("POST /apis/{name}/try", h.tryTool)
+	}
 	m.HandleFunc("GET /apis/{name}/connect", h.connect)
 	m.HandleFunc("GET /apis/{name}/versions", h.versions)
 	m.HandleFunc("GET /apis/{name}/readiness", h.readiness)
@@ -146,8 +151,14 @@ type page struct {
 	Decisions             []Decision
 	HasPolicy             bool
 	HasEditor             bool
-	MaxSize               string
-	MCPJSON               string
+	HasTester             bool
+	// Op is the operation of the operation page, Fields its try-it form
+	// and Try the last try-it call.
+	Op      *Operation
+	Fields  []Field
+	Try     *TryResult
+	MaxSize string
+	MCPJSON string
 	// VSCodeURI is a vscode: link, built here from validated values
 	// (html/template would otherwise refuse the scheme).
 	VSCodeURI template.URL
