@@ -21,7 +21,9 @@ func TestDemoStoredPetstore(t *testing.T) {
 	f := serveFlags{listen: "127.0.0.1:0", logLevel: "error", logFormat: "text"}
 	addr := make(chan net.Addr, 1)
 	done := make(chan error, 1)
-	go func() { done <- runDemo(ctx, f, io.Discard, func(string) (string, bool) { return "", false }, func(a net.Addr) { addr <- a }) }()
+	go func() {
+		done <- runDemo(ctx, f, io.Discard, func(string) (string, bool) { return "", false }, func(a net.Addr) { addr <- a })
+	}()
 	var base string
 	select {
 	case a := <-addr:
