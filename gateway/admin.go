@@ -102,6 +102,10 @@ type registry struct {
 	// kept apart by the store's optimistic concurrency.
 	writeMu sync.Mutex
 
+	// refs caches the tools of stored versions for diffs.
+	refsMu sync.Mutex
+	refs   map[string][]*toolRef
+
 	mu     sync.RWMutex
 	served map[string]*storedAPI
 	failed map[string]string // stored APIs that did not build: why
@@ -790,8 +794,8 @@ func (r *registry) Versions(ctx context.Context, name string) ([]web.Version, er
 		}
 		v := web.Version{Version: vi.Version, CreatedAt: vi.CreatedAt, Message: vi.Message, Tools: enabledTools(rec)}
 		if prev != nil {
-			d := diffNames(prev, rec)
-			v.Added, v.Removed = d.Added, d.Removed
+			d, note := r.diffVersions(ctx, prev, rec)
+			v.Added, v.Removed, v.Changed, v.Breaking, v.DiffNote = d.Added, d.Removed, d.Changed, d.Breaking, note
 		}
 		if prev != nil || first == 0 {
 			out = append(out, v)

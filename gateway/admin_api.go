@@ -2,6 +2,7 @@ package gateway
 
 import (
 	"bytes"
+	"context"
 	"crypto/sha256"
 	"crypto/subtle"
 	_ "embed"
@@ -17,6 +18,7 @@ import (
 
 	"sigs.k8s.io/yaml"
 
+	"github.com/rest2mcp/rest2mcp/openapi"
 	"github.com/rest2mcp/rest2mcp/store"
 	"github.com/rest2mcp/rest2mcp/web"
 )
@@ -376,8 +378,9 @@ func (r *registry) apiVersions(w http.ResponseWriter, req *http.Request) {
 	writeJSON(w, http.StatusOK, map[string]any{"versions": vs})
 }
 
-// apiDiff compares the tool names of two stored versions (by their
-// name mappings; schema changes are reported by PUT …/spec).
+// apiDiff compares two stored versions tool by tool: added, removed,
+// changed (description or schemas) and breaking (removed, or input schema
+// changed), as PUT …/spec reports.
 func (r *registry) apiDiff(w http.ResponseWriter, req *http.Request) {
 	name := req.PathValue("name")
 	q := req.URL.Query()
@@ -397,7 +400,12 @@ func (r *registry) apiDiff(w http.ResponseWriter, req *http.Request) {
 		r.fail(w, req, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"from": from, "to": to, "diff": diffNames(a, b)})
+	d, note := r.diffVersions(req.Context(), a, b)
+	ans := map[string]any{"from": from, "to": to, "diff": d}
+	if note != "" {
+		ans["note"] = note
+	}
+	writeJSON(w, http.StatusOK, ans)
 }
 
 // diffNames compares two versions' enabled tool names.
@@ -542,10 +550,62 @@ type toolRef struct {
 	desc string
 }
 
-func toolRefs(a *API) []*toolRef {
-	var out []*toolRef
-	for _, t := range a.Snapshot().list {
+func toolRefs(a *API) []*toolRef { return snapshotRefs(a.Snapshot()) }
+
+// snapshotRefs is toolRefs of a built snapshot.
+func snapshotRefs(s *Snapshot) []*toolRef {
+	out := make([]*toolRef, 0, len(s.list))
+	for _, t := range s.list {
 		out = append(out, &toolRef{name: t.Name, in: t.InputSchema, out: t.OutputSchema, desc: t.Description})
 	}
 	return out
+}
+
+// maxCachedRefs bounds the cache of stored versions' tools.
+const maxCachedRefs = 512
+
+// versionRefs returns the tools of a stored version, built offline with
+// the one builder (no credentials, nothing served) from its compiled
+// form. Versions never change, so the answer is cached.
+func (r *registry) versionRefs(ctx context.Context, rec *store.API) ([]*toolRef, error) {
+	key := fmt.Sprintf("%s@%d@%d", rec.Name, rec.Version, rec.CreatedAt.UnixNano())
+	r.refsMu.Lock()
+	refs, ok := r.refs[key]
+	r.refsMu.Unlock()
+	if ok {
+		return refs, nil
+	}
+	c, err := apiConfig(rec, r.auth)
+	if err != nil {
+		return nil, err
+	}
+	var names []store.ToolName
+	snap, err := BuildAPI(ctx, c, BuildOptions{
+		Config: r.g.cfg, Source: openapi.Source{Data: rec.Spec.Data, Name: sourceLabel(rec)}, Document: compiledDoc(rec),
+		EditTools: editTools(rec, &names), NoCredentials: true, OutboundClient: r.g.outboundClient, Version: r.g.version,
+	})
+	if err != nil {
+		return nil, err
+	}
+	refs = snapshotRefs(snap)
+	r.refsMu.Lock()
+	if r.refs == nil || len(r.refs) >= maxCachedRefs {
+		r.refs = map[string][]*toolRef{}
+	}
+	r.refs[key] = refs
+	r.refsMu.Unlock()
+	return refs, nil
+}
+
+// diffVersions compares two stored versions tool by tool with the
+// upload's diff (added, removed, changed, breaking). A version that no
+// longer builds is compared by tool names only, and the answer says so.
+func (r *registry) diffVersions(ctx context.Context, a, b *store.API) (specDiff, string) {
+	ra, erra := r.versionRefs(ctx, a)
+	rb, errb := r.versionRefs(ctx, b)
+	if err := errors.Join(erra, errb); err != nil {
+		r.log.WarnContext(ctx, "version does not build; diff by tool names", "api", a.Name, "err", err)
+		return diffNames(a, b), "names only: a version does not build (" + err.Error() + ")"
+	}
+	return diffTools(ra, rb), ""
 }

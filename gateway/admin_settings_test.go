@@ -1,6 +1,7 @@
 package gateway
 
 import (
+	"encoding/json"
 	"net/http"
 	"net/http/httptest"
 	neturl "net/url"
@@ -155,4 +156,50 @@ func TestUISettingsModeAndUpstreamAuth(t *testing.T) {
 	if got := e.tools(t, "pets"); len(got) != 4 || got[0] != "call_operation" {
 		t.Errorf("discovery from the UI: %v", got)
 	}
+}
+
+// GET …/diff and the Versions page compare any two stored versions at
+// schema level with the upload's diff: a changed description is a change,
+// a changed input schema is breaking.
+func TestAdminDiffSchemaLevel(t *testing.T) {
+	e := newRegEnv(t, "", nil)
+	wantStatus(t, "upload", e.upload(t, "POST", "/admin/api/apis", map[string]string{"name": "pets", "upstream": e.upstream}, e.spec, nil), 201)
+	v2 := strings.Replace(string(e.spec), "Returns the pets in the store, optionally filtered by tag.", "Lists the pets.", 1)
+	v2 = strings.Replace(v2, "description: The pet's id.\n        schema:\n          type: integer", "description: The pet's id.\n        schema:\n          type: string", 1)
+	if v2 == string(e.spec) {
+		t.Fatal("the spec edit did not apply")
+	}
+	put := e.upload(t, "PUT", "/admin/api/apis/pets/spec", nil, []byte(v2), nil)
+	wantStatus(t, "new spec", put, 200)
+	wantStatus(t, "disable createPet", e.jsonReq(t, "PATCH", "/admin/api/apis/pets/operations/createPet", map[string]any{"enabled": false}, nil), 200)
+	type diff struct {
+		Added, Removed, Changed, Breaking []string
+	}
+	var got struct {
+		Diff diff
+		Note string
+	}
+	a := e.do(t, "GET", "/admin/api/apis/pets/diff?from=1&to=3", "", nil, nil)
+	wantStatus(t, "diff", a, 200)
+	if err := json.Unmarshal([]byte(a.raw), &got); err != nil {
+		t.Fatal(err)
+	}
+	var putDiff struct{ Diff diff }
+	_ = json.Unmarshal([]byte(put.raw), &putDiff)
+	if !slices.Contains(got.Diff.Changed, "listPets") || slices.Contains(got.Diff.Breaking, "listPets") ||
+		!slices.Equal(got.Diff.Removed, []string{"createPet"}) || !slices.Contains(got.Diff.Breaking, "createPet") ||
+		!slices.Contains(got.Diff.Breaking, "getPet") || got.Note != "" {
+		t.Errorf("diff 1→3 = %+v (note %q)", got.Diff, got.Note)
+	}
+	// The same function as the upload's answer: 1→2 is what PUT said.
+	a = e.do(t, "GET", "/admin/api/apis/pets/diff?from=1&to=2", "", nil, nil)
+	_ = json.Unmarshal([]byte(a.raw), &got)
+	if !slices.Equal(got.Diff.Changed, putDiff.Diff.Changed) || !slices.Equal(got.Diff.Breaking, putDiff.Diff.Breaking) {
+		t.Errorf("diff 1→2 %+v, PUT said %+v", got.Diff, putDiff.Diff)
+	}
+	page := e.do(t, "GET", "/apis/pets/versions", "", nil, nil)
+	if !strings.Contains(page.raw, "changed: ") || !strings.Contains(page.raw, "breaking: createPet") {
+		t.Errorf("versions page:\n%s", page.raw)
+	}
+	wantStatus(t, "unknown version", e.do(t, "GET", "/admin/api/apis/pets/diff?from=1&to=9", "", nil, nil), 404)
 }

@@ -158,8 +158,12 @@ type Version struct {
 	// Tools is the number of tools the version serves.
 	Tools int
 	// Added and Removed name the tools that appeared and disappeared
-	// since the version before.
-	Added, Removed []string
+	// since the version before; Changed those whose description or
+	// schemas changed, Breaking those removed or whose input schema
+	// changed.
+	Added, Removed, Changed, Breaking []string
+	// DiffNote says when the diff is by tool names only.
+	DiffNote string
 }
 
 // APISummary is one row of the APIs list.
