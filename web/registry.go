@@ -130,6 +130,30 @@ type Readiness struct {
 	// Tags counts the tools per tag, most first: excluding big tags is
 	// the quickest way under the cap.
 	Tags []TagCount
+	// Fixes are one-click selections that reduce the tool count, each
+	// applied as a new version (stored APIs only).
+	Fixes []Fix
+	// Version is the version the fixes apply to.
+	Version int64
+}
+
+// Fix is one selection the readiness report offers.
+type Fix struct {
+	// ID names the fix for [ReadinessFixer.ApplyFix]: "discovery",
+	// "exclude-writes" or "include-tag:<tag>".
+	ID    string
+	Label string
+	// Tools is the number of tools after the fix.
+	Tools int
+}
+
+// ReadinessFixer is the optional part of a [Registry] that applies the
+// readiness report's fixes.
+type ReadinessFixer interface {
+	// ApplyFix applies fix (a [Fix.ID]) to the API's settings as a new
+	// version and returns the new version's tool count; ifVersion as in
+	// the store.
+	ApplyFix(ctx context.Context, name, fix string, ifVersion int64) (*SpecChange, error)
 }
 
 // ToolCost is the size of one tool's definition.

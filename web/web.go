@@ -96,6 +96,9 @@ func New(reg Registry, opts *Options) (*Handler, error) {
 	m.HandleFunc("GET /apis/{name}/connect", h.connect)
 	m.HandleFunc("GET /apis/{name}/versions", h.versions)
 	m.HandleFunc("GET /apis/{name}/readiness", h.readiness)
+	if _, ok := reg.(ReadinessFixer); ok {
+		m.HandleFunc("POST /apis/{name}/readiness", h.applyFix)
+	}
 	if _, ok := reg.(Editor); ok {
 		m.HandleFunc("POST /apis/{name}/settings", h.saveSettings)
 		m.HandleFunc("POST /apis/{name}/spec", h.putSpec)
@@ -152,6 +155,7 @@ type page struct {
 	HasPolicy             bool
 	HasEditor             bool
 	HasTester             bool
+	HasFixer              bool
 	// Op is the operation of the operation page, Fields its try-it form
 	// and Try the last try-it call.
 	Op      *Operation
@@ -445,7 +449,38 @@ func (h *Handler) readiness(w http.ResponseWriter, r *http.Request) {
 		h.render(w, r, st, "apis", &page{Title: "LLM readiness", Nav: "apis", Error: msg})
 		return
 	}
-	h.render(w, r, http.StatusOK, "readiness", &page{Title: "LLM readiness of " + rd.Name, Nav: "apis", Readiness: rd})
+	p := &page{Title: "LLM readiness of " + rd.Name, Nav: "apis", Readiness: rd}
+	if v := r.URL.Query().Get("fixed"); v != "" {
+		p.Flash = fmt.Sprintf("Version %s: %d tools.", v, rd.Tools)
+	}
+	_, p.HasFixer = h.reg.(ReadinessFixer)
+	h.render(w, r, http.StatusOK, "readiness", p)
+}
+
+// applyFix applies one of the readiness report's fixes as a new version.
+func (h *Handler) applyFix(w http.ResponseWriter, r *http.Request) {
+	name := r.PathValue("name")
+	r.Body = http.MaxBytesReader(w, r.Body, 64<<10)
+	if err := r.ParseForm(); err != nil {
+		http.Error(w, "bad form", http.StatusBadRequest)
+		return
+	}
+	ch, err := h.reg.(ReadinessFixer).ApplyFix(r.Context(), name, r.PostFormValue("fix"), formVersion(r))
+	if err != nil {
+		st, msg, diags := h.errorText(r, err)
+		if st == http.StatusPreconditionFailed {
+			msg = "Someone changed this API since the page was loaded; nothing was changed. The page now shows the latest version."
+		}
+		rd, gerr := h.reg.Readiness(r.Context(), name)
+		if gerr != nil {
+			h.render(w, r, st, "apis", &page{Title: "LLM readiness", Nav: "apis", Error: msg})
+			return
+		}
+		_, has := h.reg.(ReadinessFixer)
+		h.render(w, r, st, "readiness", &page{Title: "LLM readiness of " + rd.Name, Nav: "apis", Readiness: rd, Error: msg, Diagnostics: diags, HasFixer: has})
+		return
+	}
+	http.Redirect(w, r, h.opts.Base+"/apis/"+url.PathEscape(name)+"/readiness?fixed="+strconv.FormatInt(ch.Version, 10), http.StatusSeeOther)
 }
 
 // policyPage renders the policy editor and, when asked, the simulator.
