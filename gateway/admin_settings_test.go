@@ -203,3 +203,64 @@ func TestAdminDiffSchemaLevel(t *testing.T) {
 	}
 	wantStatus(t, "unknown version", e.do(t, "GET", "/admin/api/apis/pets/diff?from=1&to=9", "", nil, nil), 404)
 }
+
+// The MCP Registry read API lists every stored version (newest first, the
+// served one isLatest), filters version=latest, and pages across versions.
+func TestMCPRegistryVersions(t *testing.T) {
+	e := newRegEnv(t, "", nil)
+	wantStatus(t, "upload", e.upload(t, "POST", "/admin/api/apis", map[string]string{"name": "pets", "upstream": e.upstream}, e.spec, nil), 201)
+	wantStatus(t, "v2", e.jsonReq(t, "PATCH", "/admin/api/apis/pets/operations/createPet", map[string]any{"enabled": false}, nil), 200)
+	type list struct {
+		Servers []mcpServer `json:"servers"`
+		Meta    struct {
+			Count      int    `json:"count"`
+			NextCursor string `json:"nextCursor"`
+		} `json:"metadata"`
+	}
+	get := func(path string) list {
+		t.Helper()
+		a := e.do(t, "GET", path, "", nil, nil)
+		wantStatus(t, path, a, 200)
+		var l list
+		if err := json.Unmarshal([]byte(a.raw), &l); err != nil {
+			t.Fatal(err)
+		}
+		return l
+	}
+	vs := get("/v0.1/servers/127.0.0.1%2Fpets/versions")
+	if len(vs.Servers) != 2 || vs.Servers[0].Server.Version != "2" || vs.Servers[1].Server.Version != "1" ||
+		!vs.Servers[0].isLatest() || vs.Servers[1].isLatest() || !strings.Contains(vs.Servers[0].Server.Description, "3 tools") {
+		t.Fatalf("versions = %+v", vs.Servers)
+	}
+	if m := vs.Servers[1].Meta[officialMeta].(map[string]any); m["publishedAt"] == nil || m["status"] != "active" {
+		t.Errorf("version 1 meta = %v", m)
+	}
+	a := e.do(t, "GET", "/v0.1/servers/127.0.0.1%2Fpets/versions/1", "", nil, nil)
+	if a.status != 200 || !strings.Contains(a.raw, `"isLatest": false`) || !strings.Contains(a.raw, `"version": "1"`) {
+		t.Errorf("version 1: %d %s", a.status, a.raw)
+	}
+	if a = e.do(t, "GET", "/v0.1/servers/127.0.0.1%2Fpets/versions/latest", "", nil, nil); !strings.Contains(a.raw, `"version": "2"`) {
+		t.Errorf("latest: %s", a.raw)
+	}
+	if l := get("/v0.1/servers"); l.Meta.Count != 3 {
+		t.Errorf("all versions: %+v", l)
+	}
+	if l := get("/v0.1/servers?version=latest"); l.Meta.Count != 2 || l.Servers[1].Server.Version != "2" {
+		t.Errorf("latest versions: %+v", l)
+	}
+	// Paging one at a time visits every version once, in order.
+	var seen []string
+	cursor := ""
+	for range 5 {
+		l := get("/v0.1/servers?limit=1&cursor=" + cursor)
+		for _, s := range l.Servers {
+			seen = append(seen, s.Server.Name+"@"+s.Server.Version)
+		}
+		if cursor = l.Meta.NextCursor; cursor == "" {
+			break
+		}
+	}
+	if want := []string{"127.0.0.1/configured@1", "127.0.0.1/pets@2", "127.0.0.1/pets@1"}; !slices.Equal(seen, want) {
+		t.Errorf("paged = %v, want %v", seen, want)
+	}
+}
