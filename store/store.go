@@ -76,9 +76,6 @@ type API struct {
 	CreatedAt time.Time `json:"createdAt"`
 	// Message says what this version changed ("upload", "rollback to 3").
 	Message string `json:"message,omitempty"`
-	// ReadOnly marks an API defined by the configuration file (see
-	// [WithStatic]); it is never stored.
-	ReadOnly bool `json:"readOnly,omitempty"`
 	// Spec is the OpenAPI document.
 	Spec Spec `json:"spec"`
 	// Settings say how the API is served.
@@ -218,15 +215,13 @@ type VersionInfo struct {
 	Source     Source    `json:"source"`
 	// Tools is the number of entries in the version's tool-name mapping.
 	Tools int `json:"tools"`
-	// ReadOnly marks an API from the configuration file.
-	ReadOnly bool `json:"readOnly,omitempty"`
 }
 
 // Info returns the description of a.
 func (a *API) Info() VersionInfo {
 	return VersionInfo{
 		Name: a.Name, Version: a.Version, CreatedAt: a.CreatedAt, Message: a.Message,
-		SpecDigest: a.Spec.Digest, Source: a.Spec.Source, Tools: len(a.ToolNames), ReadOnly: a.ReadOnly,
+		SpecDigest: a.Spec.Digest, Source: a.Spec.Source, Tools: len(a.ToolNames),
 	}
 }
 
@@ -310,7 +305,7 @@ func Rollback(ctx context.Context, s Store, name string, to, ifVersion int64) (*
 	}
 	return s.Update(ctx, name, ifVersion, func(a *API) error {
 		o := old.Clone()
-		o.Name, o.Version, o.CreatedAt, o.ReadOnly = a.Name, a.Version, a.CreatedAt, a.ReadOnly
+		o.Name, o.Version, o.CreatedAt = a.Name, a.Version, a.CreatedAt
 		o.Message = "rollback to " + strconv.FormatInt(to, 10)
 		*a = *o
 		return nil
