@@ -116,6 +116,8 @@ type storedAPI struct {
 	api     *API
 	version int64
 	record  *store.API
+	// toolsets are the API's toolset endpoints, by toolset name.
+	toolsets map[string]*API
 }
 
 var _ web.Registry = (*registry)(nil)
@@ -152,17 +154,28 @@ func (r *registry) byPRMPath(path string) *API {
 		if authbridge.PRMPath(s.api.resource) == path {
 			return s.api
 		}
+		for _, t := range s.toolsets {
+			if authbridge.PRMPath(t.resource) == path {
+				return t
+			}
+		}
 	}
 	return nil
 }
 
-// lookup returns the served stored API named name.
+// lookup returns the served stored API named name, or the toolset
+// endpoint named "<api>/<toolset>".
 func (r *registry) lookup(name string) (*API, bool) {
 	r.mu.RLock()
 	defer r.mu.RUnlock()
-	s, ok := r.served[name]
+	api, toolset, isToolset := strings.Cut(name, "/")
+	s, ok := r.served[api]
 	if !ok {
 		return nil, false
+	}
+	if isToolset {
+		t, ok := s.toolsets[toolset]
+		return t, ok
 	}
 	return s.api, true
 }
@@ -215,13 +228,13 @@ func (r *registry) refresh(ctx context.Context, name string, version int64) {
 		r.setFailed(name, "a configured API has the same name")
 		return
 	}
-	a, _, err := r.build(ctx, rec)
+	a, _, subs, err := r.build(ctx, rec)
 	if err != nil {
 		r.log.Error("stored API does not build; not served", "api", name, "version", rec.Version, "err", err)
 		r.setFailed(name, "build failed: "+err.Error())
 		return
 	}
-	r.swap(rec, a)
+	r.swap(rec, a, subs)
 }
 
 func (r *registry) setFailed(name, why string) {
@@ -238,13 +251,13 @@ func (r *registry) remove(name string) {
 }
 
 // swap serves a (built from rec) in place of the API's current version.
-func (r *registry) swap(rec *store.API, a *API) {
+func (r *registry) swap(rec *store.API, a *API, toolsets map[string]*API) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if cur := r.served[rec.Name]; cur != nil && cur.version > rec.Version {
 		return // a newer version got here first
 	}
-	r.served[rec.Name] = &storedAPI{api: a, version: rec.Version, record: rec}
+	r.served[rec.Name] = &storedAPI{api: a, version: rec.Version, record: rec, toolsets: toolsets}
 	delete(r.failed, rec.Name)
 	r.log.Info("serving stored API", "api", rec.Name, "version", rec.Version, "tools", len(a.Snapshot().list))
 }
@@ -293,6 +306,16 @@ func apiConfig(rec *store.API, auth *authbridge.Config) (config.API, error) {
 		return c, fmt.Errorf("%w: mode: %v", store.ErrInvalid, err)
 	}
 	c.Mode = s.Mode
+	if t := bytes.TrimSpace(s.Toolsets); len(t) > 0 && !bytes.Equal(t, []byte("null")) {
+		var ts config.Toolsets
+		if err := json.Unmarshal(t, &ts); err != nil {
+			return c, fmt.Errorf("%w: %v", store.ErrInvalid, err)
+		}
+		if err := ts.Validate(); err != nil {
+			return c, fmt.Errorf("%w: toolsets: %v", store.ErrInvalid, err)
+		}
+		c.Toolsets = &ts
+	}
 	ua, err := upstreamAuthConfig(rec.UpstreamAuth)
 	if err != nil {
 		return c, err
@@ -410,37 +433,67 @@ func editTools(rec *store.API, names *[]store.ToolName) func([]*mcpgen.Tool) ([]
 	}
 }
 
-// build builds rec into a new, unpublished *API and returns the tool-name
-// mapping the build assigned. It changes nothing that is served.
-func (r *registry) build(ctx context.Context, rec *store.API) (*API, []store.ToolName, error) {
-	g := r.g
+// build builds rec into a new, unpublished *API (with its toolset
+// endpoints, keyed by toolset name) and returns the tool-name mapping the
+// build assigned. It changes nothing that is served.
+func (r *registry) build(ctx context.Context, rec *store.API) (*API, []store.ToolName, map[string]*API, error) {
 	c, err := apiConfig(rec, r.auth)
 	if errors.Is(err, store.ErrInvalid) {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	if err != nil {
-		return nil, nil, &web.SpecError{Err: err, Diagnostics: []web.Diagnostic{{Severity: "error", Code: "policy", Message: err.Error()}}}
-	}
-	a := &API{
-		name:     rec.Name,
-		resource: g.cfg.ResourceURL(rec.Name),
-		cfg:      c,
-		gw:       g,
-		log:      g.log.With("api", rec.Name),
-		metrics:  g.metrics.forAPI(rec.Name, c.Auth != nil),
+		return nil, nil, nil, &web.SpecError{Err: err, Diagnostics: []web.Diagnostic{{Severity: "error", Code: "policy", Message: err.Error()}}}
 	}
 	var names []store.ToolName
+	doc := compiledDoc(rec)
+	a, err := r.buildOne(ctx, rec, c, doc, &names)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	snap := a.Snapshot()
+	if doc == nil {
+		rec.Compiled = compiledForm(rec.Spec.Data, snap.doc)
+	}
+	cfgs, err := toolsetConfigs(c, snap.list)
+	if err != nil {
+		return nil, nil, nil, fmt.Errorf("%w: %v", store.ErrInvalid, err)
+	}
+	var subs map[string]*API
+	for _, sc := range cfgs {
+		var ignored []store.ToolName
+		sub, err := r.buildOne(ctx, rec, sc, snap.doc, &ignored)
+		if err != nil {
+			return nil, nil, nil, fmt.Errorf("toolset %s: %w", strings.TrimPrefix(sc.Name, rec.Name+"/"), err)
+		}
+		if subs == nil {
+			subs = map[string]*API{}
+		}
+		subs[strings.TrimPrefix(sc.Name, rec.Name+"/")] = sub
+	}
+	return a, names, subs, nil
+}
+
+// buildOne builds one endpoint of rec configured as c (the API itself or
+// one of its toolsets) with the one builder, the stored tool names and
+// overrides applied; doc, when set, is the loaded spec.
+func (r *registry) buildOne(ctx context.Context, rec *store.API, c config.API, doc *openapi.Document, names *[]store.ToolName) (*API, error) {
+	g := r.g
+	a := &API{
+		name:     c.Name,
+		resource: g.cfg.ResourceURL(c.Name),
+		cfg:      c,
+		gw:       g,
+		log:      g.log.With("api", c.Name),
+		metrics:  g.metrics.forAPI(c.Name, c.Auth != nil),
+	}
 	opts := a.buildOptions()
 	opts.Source = openapi.Source{Data: rec.Spec.Data, Name: sourceLabel(rec)}
-	opts.Document = compiledDoc(rec)
-	opts.EditTools = editTools(rec, &names)
+	opts.Document = doc
+	opts.EditTools = editTools(rec, names)
 	opts.UpstreamClient = r.upstream
 	snap, err := BuildAPI(ctx, c, opts)
 	if err != nil {
-		return nil, nil, err
-	}
-	if opts.Document == nil {
-		rec.Compiled = compiledForm(rec.Spec.Data, snap.doc)
+		return nil, err
 	}
 	a.snap.Store(snap)
 	if c.Auth != nil {
@@ -448,7 +501,7 @@ func (r *registry) build(ctx context.Context, rec *store.API) (*API, []store.Too
 			Resource: a.resource, Config: *c.Auth, HTTPClient: g.outboundClient, Logger: g.log, LookupEnv: g.lookupEnv,
 		})
 		if err != nil {
-			return nil, nil, fmt.Errorf("auth: %w", err)
+			return nil, fmt.Errorf("auth: %w", err)
 		}
 		a.verifier = v
 		if c.Auth.RateLimit != nil {
@@ -458,7 +511,7 @@ func (r *registry) build(ctx context.Context, rec *store.API) (*API, []store.Too
 	}
 	a.stream = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { a.current(r.Context()).stream.ServeHTTP(w, r) })
 	a.handler = a.chain()
-	return a, names, nil
+	return a, nil
 }
 
 // The compiled form stored with a version is the SHA-256 of the spec it
@@ -609,7 +662,7 @@ func (r *registry) Upload(ctx context.Context, req web.UploadRequest) (*web.Uplo
 		}
 	}
 	rec := &store.API{Name: req.Name, Message: "upload", Spec: store.Spec{Data: data, Source: src}, Settings: store.Settings{Upstream: req.Upstream}}
-	a, names, err := r.build(ctx, rec)
+	a, names, subs, err := r.build(ctx, rec)
 	if err != nil {
 		return nil, specError(err)
 	}
@@ -622,7 +675,7 @@ func (r *registry) Upload(ctx context.Context, req web.UploadRequest) (*web.Uplo
 	if err != nil {
 		return nil, err
 	}
-	r.swap(stored, a)
+	r.swap(stored, a, subs)
 	r.auditChange(ctx, "upload", stored.Name, stored.Version)
 	res.Version = stored.Version
 	return res, nil
@@ -663,7 +716,7 @@ func (r *registry) change(ctx context.Context, name string, ifVersion int64, mes
 		return nil, nil, nil, err
 	}
 	next.Message = message
-	a, names, err := r.build(ctx, next)
+	a, names, subs, err := r.build(ctx, next)
 	if err != nil {
 		return nil, nil, nil, specError(err)
 	}
@@ -675,7 +728,7 @@ func (r *registry) change(ctx context.Context, name string, ifVersion int64, mes
 	if err != nil {
 		return nil, nil, nil, err
 	}
-	r.swap(stored, a)
+	r.swap(stored, a, subs)
 	r.auditChange(ctx, message, name, stored.Version)
 	return head, a, stored, nil
 }

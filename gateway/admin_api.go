@@ -229,6 +229,10 @@ type settingsJSON struct {
 	Include          *store.Selector   `json:"include,omitempty"`
 	Exclude          *store.Selector   `json:"exclude,omitempty"`
 	Mode             string            `json:"mode,omitempty"`
+	// Toolsets splits the API into toolset endpoints
+	// (/mcp/<name>/<toolset>): "auto" or a list of {name, include,
+	// exclude}, as in the configuration file.
+	Toolsets json.RawMessage `json:"toolsets,omitempty"`
 	// UpstreamAuth is the upstream-auth section (the configuration file's
 	// shape, secrets as fromEnv/fromFile references only). In a PATCH,
 	// absent keeps it and null removes it.
@@ -238,7 +242,7 @@ type settingsJSON struct {
 func toSettingsJSON(rec *store.API) *settingsJSON {
 	s := rec.Settings
 	j := &settingsJSON{Upstream: s.Upstream, ServerVariables: s.ServerVariables, ToolPrefix: s.ToolPrefix, MaxResponseBytes: s.MaxResponseBytes,
-		MaxOutputSchema: s.MaxOutputSchema, Include: s.Include, Exclude: s.Exclude, Mode: s.Mode, UpstreamAuth: rec.UpstreamAuth}
+		MaxOutputSchema: s.MaxOutputSchema, Include: s.Include, Exclude: s.Exclude, Mode: s.Mode, Toolsets: s.Toolsets, UpstreamAuth: rec.UpstreamAuth}
 	if s.Timeout > 0 {
 		j.Timeout = s.Timeout.String()
 	}
@@ -292,7 +296,7 @@ func (r *registry) apiPatch(w http.ResponseWriter, req *http.Request) {
 	}
 	_, a, stored, err := r.change(req.Context(), req.PathValue("name"), ifv, "settings", func(rec *store.API) error {
 		rec.Settings = store.Settings{Upstream: p.Upstream, ServerVariables: p.ServerVariables, ToolPrefix: p.ToolPrefix, Timeout: timeout,
-			MaxResponseBytes: p.MaxResponseBytes, MaxOutputSchema: p.MaxOutputSchema, Include: p.Include, Exclude: p.Exclude, Mode: p.Mode}
+			MaxResponseBytes: p.MaxResponseBytes, MaxOutputSchema: p.MaxOutputSchema, Include: p.Include, Exclude: p.Exclude, Mode: p.Mode, Toolsets: slices.Clone(p.Toolsets)}
 		switch {
 		case p.UpstreamAuth == nil:
 		case bytes.Equal(bytes.TrimSpace(p.UpstreamAuth), []byte("null")):

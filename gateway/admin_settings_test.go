@@ -264,3 +264,36 @@ func TestMCPRegistryVersions(t *testing.T) {
 		t.Errorf("paged = %v, want %v", seen, want)
 	}
 }
+
+// A stored API's toolsets are served at /mcp/<name>/<toolset> (with the
+// read-only variants), built like the configuration file's.
+func TestRegistryToolsets(t *testing.T) {
+	e := newRegEnv(t, "", nil)
+	wantStatus(t, "upload", e.upload(t, "POST", "/admin/api/apis", map[string]string{"name": "pets", "upstream": e.upstream}, e.spec, nil), 201)
+	wantStatus(t, "bad toolsets", e.jsonReq(t, "PATCH", "/admin/api/apis/pets", map[string]any{"upstream": e.upstream, "toolsets": "sometimes"}, nil), 400)
+	wantStatus(t, "empty toolset", e.jsonReq(t, "PATCH", "/admin/api/apis/pets", map[string]any{"upstream": e.upstream,
+		"toolsets": []any{map[string]any{"name": "none", "include": map[string]any{"tags": []string{"nosuchtag"}}}}}, nil), 400)
+	sets := []any{map[string]any{"name": "admin", "include": map[string]any{"methods": []string{"POST", "DELETE", "GET"}, "paths": []string{"/pets/{petId}", "/pets"}}, "exclude": map[string]any{"operationIds": []string{"listPets"}}}}
+	wantStatus(t, "toolsets", e.jsonReq(t, "PATCH", "/admin/api/apis/pets", map[string]any{"upstream": e.upstream, "toolPrefix": "p_", "toolsets": sets}, nil), 200)
+	if got := e.tools(t, "pets/admin"); !slices.Equal(got, []string{"p_createPet", "p_deletePet", "p_getPet"}) {
+		t.Errorf("toolset admin = %v", got)
+	}
+	if got := e.tools(t, "pets/admin-readonly"); !slices.Equal(got, []string{"p_getPet"}) {
+		t.Errorf("toolset admin-readonly = %v", got)
+	}
+	if got := e.tools(t, "pets"); len(got) != 4 {
+		t.Errorf("the API itself = %v", got)
+	}
+	r := modern(t, e.srv.URL+"/mcp/pets/admin", "", "tools/call", map[string]any{"name": "p_getPet", "arguments": map[string]any{"petId": 1}})
+	if res := r.result(t); res["isError"] == true {
+		t.Errorf("getPet through the toolset: %s", r.raw)
+	}
+	if r := modern(t, e.srv.URL+"/mcp/pets/nope", "", "tools/list", nil); r.status != 404 {
+		t.Errorf("unknown toolset: %d", r.status)
+	}
+	// Removing the toolsets removes their endpoints.
+	wantStatus(t, "no toolsets", e.jsonReq(t, "PATCH", "/admin/api/apis/pets", map[string]any{"upstream": e.upstream}, nil), 200)
+	if r := modern(t, e.srv.URL+"/mcp/pets/admin", "", "tools/list", nil); r.status != 404 {
+		t.Errorf("toolset after removal: %d", r.status)
+	}
+}

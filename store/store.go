@@ -148,9 +148,13 @@ type Settings struct {
 	// Include and Exclude select operations (nil Include = all).
 	Include *Selector `json:"include,omitempty"`
 	Exclude *Selector `json:"exclude,omitempty"`
-	// Mode is the gateway's serving mode for the API (for example the
-	// tool visibility "all" or "granted"); the store does not interpret it.
+	// Mode is the gateway's serving mode for the API ("tools" or
+	// "discovery"); the store does not interpret it.
 	Mode string `json:"mode,omitempty"`
+	// Toolsets splits the API into toolset endpoints, in the shape of the
+	// configuration file's toolsets ("auto" or a list); the store does
+	// not interpret it.
+	Toolsets json.RawMessage `json:"toolsets,omitempty"`
 }
 
 // Selector selects operations; it has the fields of the configuration
@@ -232,6 +236,7 @@ func (a *API) Clone() *API {
 	c.Settings.ServerVariables = maps.Clone(a.Settings.ServerVariables)
 	c.Settings.Include = a.Settings.Include.clone()
 	c.Settings.Exclude = a.Settings.Exclude.clone()
+	c.Settings.Toolsets = slices.Clone(a.Settings.Toolsets)
 	c.Policy = slices.Clone(a.Policy)
 	if a.Operations != nil {
 		c.Operations = make(map[string]Operation, len(a.Operations))
