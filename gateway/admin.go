@@ -92,8 +92,6 @@ type registry struct {
 	maxSpec    int64
 	auth       *authbridge.Config
 	adminToken string
-	// upstream is the gateway's upstream client, traced for try-it calls.
-	upstream *http.Client
 	// ui reports whether the web UI is served (loopback listeners only).
 	ui bool
 
@@ -128,7 +126,6 @@ func newRegistry(g *Gateway, o RegistryOptions) *registry {
 		specClient: o.SpecClient, maxSpec: o.MaxSpecBytes, auth: o.Auth, adminToken: o.AdminToken,
 		ui:     g.cfg.ListenIsLoopback(),
 		served: map[string]*storedAPI{}, failed: map[string]string{},
-		upstream: tracingClient(g.upstreamClient),
 	}
 	if r.specClient == nil {
 		r.specClient = &http.Client{
@@ -490,7 +487,6 @@ func (r *registry) buildOne(ctx context.Context, rec *store.API, c config.API, d
 	opts.Source = openapi.Source{Data: rec.Spec.Data, Name: sourceLabel(rec)}
 	opts.Document = doc
 	opts.EditTools = editTools(rec, names)
-	opts.UpstreamClient = r.upstream
 	snap, err := BuildAPI(ctx, c, opts)
 	if err != nil {
 		return nil, err
@@ -735,8 +731,9 @@ func (r *registry) change(ctx context.Context, name string, ifVersion int64, mes
 
 var _ web.Editor = (*registry)(nil)
 
-// UpdateSettings changes the upstream, tool prefix, timeout, mode and
-// upstream auth of a stored API as a new version (see [web.Editor]).
+// UpdateSettings changes the upstream, tool prefix, timeout, mode,
+// toolsets and upstream auth of a stored API as a new version (see
+// [web.Editor]).
 func (r *registry) UpdateSettings(ctx context.Context, name string, ifVersion int64, s web.Settings) error {
 	timeout, err := parseTimeout(strings.TrimSpace(s.Timeout))
 	if err == nil {
@@ -749,15 +746,22 @@ func (r *registry) UpdateSettings(ctx context.Context, name string, ifVersion in
 	if mode == config.ModeTools {
 		mode = ""
 	}
-	var ua json.RawMessage
+	var ua, ts json.RawMessage
 	if t := strings.TrimSpace(s.UpstreamAuth); t != "" {
 		ua = json.RawMessage(t)
+	}
+	if t := strings.TrimSpace(s.Toolsets); t != "" {
+		ts = json.RawMessage(t)
+		if !json.Valid(ts) {
+			return fmt.Errorf("%w: toolsets: not valid JSON (give \"auto\" with its quotes, or a list)", store.ErrInvalid)
+		}
 	}
 	_, _, _, err = r.change(ctx, name, ifVersion, "settings", func(rec *store.API) error {
 		rec.Settings.Upstream = strings.TrimSpace(s.Upstream)
 		rec.Settings.ToolPrefix = strings.TrimSpace(s.ToolPrefix)
 		rec.Settings.Timeout = timeout
 		rec.Settings.Mode = mode
+		rec.Settings.Toolsets = ts
 		rec.UpstreamAuth = ua
 		return nil
 	})
@@ -935,7 +939,8 @@ func (r *registry) Get(ctx context.Context, name string) (*web.APIDetail, error)
 	}
 	d := r.detail(sa.api, sa.record)
 	d.Version = sa.version
-	d.Settings = web.Settings{Upstream: sa.record.Settings.Upstream, ToolPrefix: sa.record.Settings.ToolPrefix, Mode: sa.record.Settings.Mode}
+	d.Settings = web.Settings{Upstream: sa.record.Settings.Upstream, ToolPrefix: sa.record.Settings.ToolPrefix, Mode: sa.record.Settings.Mode,
+		Toolsets: string(sa.record.Settings.Toolsets)}
 	if len(sa.record.UpstreamAuth) > 0 {
 		var b bytes.Buffer
 		if json.Indent(&b, sa.record.UpstreamAuth, "", "  ") == nil {

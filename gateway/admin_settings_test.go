@@ -297,3 +297,22 @@ func TestRegistryToolsets(t *testing.T) {
 		t.Errorf("toolset after removal: %d", r.status)
 	}
 }
+
+// The API page sets toolsets; bad JSON is refused and changes nothing.
+func TestUIToolsets(t *testing.T) {
+	e := newRegEnv(t, "", nil)
+	wantStatus(t, "upload", e.upload(t, "POST", "/admin/api/apis", map[string]string{"name": "pets", "upstream": e.upstream}, e.spec, nil), 201)
+	form := func(v neturl.Values) answer {
+		return e.do(t, "POST", "/apis/pets/settings", "application/x-www-form-urlencoded", strings.NewReader(v.Encode()), nil)
+	}
+	if a := form(neturl.Values{"upstream": {e.upstream}, "toolsets": {"auto"}, "version": {"1"}}); a.status != 400 || !strings.Contains(a.raw, "not valid JSON") {
+		t.Errorf("unquoted auto: %d", a.status)
+	}
+	sets := `[{"name": "reads", "include": {"methods": ["GET"]}}]`
+	if a := form(neturl.Values{"upstream": {e.upstream}, "toolsets": {sets}, "version": {"1"}}); a.status != 200 || !strings.Contains(a.raw, "Saved.") || !strings.Contains(a.raw, "&#34;reads&#34;") {
+		t.Errorf("toolsets: %d\n%s", a.status, a.raw)
+	}
+	if got := e.tools(t, "pets/reads"); !slices.Equal(got, []string{"getPet", "listPets"}) {
+		t.Errorf("toolset reads = %v", got)
+	}
+}

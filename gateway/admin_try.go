@@ -5,12 +5,15 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"slices"
 	"strings"
 	"sync"
 
+	"github.com/rest2mcp/rest2mcp/authbridge"
 	"github.com/rest2mcp/rest2mcp/store"
 	"github.com/rest2mcp/rest2mcp/web"
 )
@@ -19,7 +22,7 @@ import (
 // handler — the handler a client's request reaches at /mcp/<name>, with
 // its origin guard, authorization, policy decision, credentials, metrics
 // and audit — not through a side path. The only addition is a trace in the
-// call's context that the upstream transport of stored APIs fills with the
+// call's context that the gateway's upstream transport fills with the
 // request lines it sends (query values that may carry secrets redacted;
 // headers are never shown).
 
@@ -81,11 +84,11 @@ var _ web.Tester = (*registry)(nil)
 // token), and reports the upstream requests and the result (see
 // [web.Tester]).
 func (r *registry) TryTool(ctx context.Context, name, tool string, args map[string]any, token string) (*web.TryResult, error) {
-	a, ok := r.lookup(name)
+	a, ok := r.g.apis[name]
 	if !ok {
-		if _, clash := r.g.apis[name]; clash {
-			return nil, fmt.Errorf("API %q is defined in the configuration file; try its tools with an MCP client: %w", name, store.ErrReadOnly)
-		}
+		a, ok = r.lookup(name)
+	}
+	if !ok {
 		return nil, fmt.Errorf("API %q is not served: %w", name, store.ErrNotFound)
 	}
 	if args == nil {
@@ -99,8 +102,10 @@ func (r *registry) TryTool(ctx context.Context, name, tool string, args map[stri
 	for _, n := range secretQueryNames {
 		tr.secret[n] = true
 	}
-	if ua := a.cfg.UpstreamAuth; ua != nil && ua.Static != nil && ua.Static.Query != "" {
-		tr.secret[strings.ToLower(ua.Static.Query)] = true
+	for _, ua := range append([]*authbridge.UpstreamAuthConfig{a.cfg.UpstreamAuth}, slices.Collect(maps.Values(a.cfg.OperationUpstreamAuth))...) {
+		if ua != nil && ua.Static != nil && ua.Static.Query != "" {
+			tr.secret[strings.ToLower(ua.Static.Query)] = true
+		}
 	}
 	u, err := url.Parse(a.resource)
 	if err != nil {

@@ -97,6 +97,13 @@ func TestUIOperationPageTryIt(t *testing.T) {
 	if err := json.Unmarshal([]byte(e.do(t, "GET", "/admin/api/apis/pets/operations/listPets", "", nil, nil).raw), &opj); err != nil || !opj.Annotations["readOnlyHint"] {
 		t.Errorf("operation annotations: %v %v", opj, err)
 	}
+	// A configured API is tried the same way (read-only: no annotation
+	// form).
+	v = neturl.Values{"key": {"GET /pets/{petId}"}, "arg.petId": {"1"}}
+	a = e.do(t, "POST", "/apis/configured/try", "application/x-www-form-urlencoded", strings.NewReader(v.Encode()), nil)
+	if a.status != 200 || !strings.Contains(a.raw, "GET "+e.upstream+"/pets/1") || !strings.Contains(a.raw, "MCP answer (HTTP 200)") || strings.Contains(a.raw, "Save annotations") {
+		t.Errorf("try on a configured API: %d\n%s", a.status, a.raw)
+	}
 	if !strings.Contains(e.audit.String(), "registry try-it call") {
 		t.Error("try-it calls are not audited")
 	}

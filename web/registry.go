@@ -57,6 +57,9 @@ type Settings struct {
 	// Mode is "tools" (one tool per operation; empty means it) or
 	// "discovery" (four tools that search, describe and call them).
 	Mode string
+	// Toolsets is the toolsets setting as JSON ("auto" or a list of
+	// {name, include, exclude}); empty means none.
+	Toolsets string
 	// UpstreamAuth is the upstream-auth section as JSON (the
 	// configuration file's shape, secrets as fromEnv/fromFile references
 	// only); empty means none.

@@ -576,7 +576,7 @@ func (h *Handler) saveSettings(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s := Settings{Upstream: r.PostFormValue("upstream"), ToolPrefix: r.PostFormValue("toolPrefix"), Timeout: r.PostFormValue("timeout"),
-		Mode: r.PostFormValue("mode"), UpstreamAuth: r.PostFormValue("upstreamAuth")}
+		Mode: r.PostFormValue("mode"), Toolsets: r.PostFormValue("toolsets"), UpstreamAuth: r.PostFormValue("upstreamAuth")}
 	if err := h.reg.(Editor).UpdateSettings(r.Context(), name, formVersion(r), s); err != nil {
 		h.editFailed(w, r, name, err)
 		return
