@@ -136,6 +136,8 @@ func New(ctx context.Context, opts Options) (*Gateway, error) {
 	if g.upstreamClient == nil {
 		g.upstreamClient = newUpstreamClient()
 	}
+	// The UI's try-it calls see the upstream requests they cause.
+	g.upstreamClient = tracingClient(g.upstreamClient)
 	if g.outboundClient == nil {
 		g.outboundClient = defaultOutboundClient()
 	}

@@ -141,7 +141,7 @@ func registryOptions(ctx context.Context, cfg *config.Config, f serveFlags, look
 	if err != nil {
 		return nil, func() {}, err
 	}
-	o := &gateway.RegistryOptions{Store: st, AdminToken: token}
+	o := &gateway.RegistryOptions{Store: st, AdminToken: token, Seed: f.seed}
 	if len(f.issuers) > 0 {
 		o.Auth = &authbridge.Config{}
 		for _, iss := range f.issuers {

@@ -427,7 +427,7 @@ func (c *Config) Validate() error {
 		if a.Timeout < 0 {
 			p.add(at+".timeout", "must not be negative")
 		}
-		if err := validateMode(a.Mode); err != nil {
+		if err := ValidateMode(a.Mode); err != nil {
 			p.addErr(at+".mode", err)
 		}
 		if err := a.Toolsets.Validate(); err != nil {
@@ -453,7 +453,7 @@ func (c *Config) Validate() error {
 			if err := a.UpstreamAuth.Validate(); err != nil {
 				p.addErr(at+".upstreamAuth", err)
 			}
-			if a.Auth == nil && needsInboundToken(a.UpstreamAuth.Type) {
+			if a.Auth == nil && NeedsInboundToken(a.UpstreamAuth.Type) {
 				p.add(at+".upstreamAuth.type", "%s needs the caller's verified token: add an auth section", a.UpstreamAuth.Type)
 			}
 		}
@@ -469,7 +469,9 @@ func (c *Config) Validate() error {
 	return p.err()
 }
 
-func needsInboundToken(t string) bool { return t == "tokenExchange" || t == "entraOBO" }
+// NeedsInboundToken reports whether the upstream-auth type t exchanges the
+// caller's verified token, so that the API needs an auth section.
+func NeedsInboundToken(t string) bool { return t == "tokenExchange" || t == "entraOBO" }
 
 // ListenIsLoopback reports whether the listen address is a loopback one.
 func (c *Config) ListenIsLoopback() bool {

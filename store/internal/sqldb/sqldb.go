@@ -305,7 +305,7 @@ func unmarshal(s string, v any) error {
 // Create stores a as version 1 of a new API.
 func (s *DB) Create(ctx context.Context, a *store.API) (*store.API, error) {
 	a = a.Clone()
-	a.Version, a.ReadOnly = 1, false
+	a.Version = 1
 	if err := s.prepare(a); err != nil {
 		return nil, err
 	}
@@ -349,7 +349,7 @@ func (s *DB) Update(ctx context.Context, name string, ifVersion int64, fn func(*
 		if err := fn(a); err != nil {
 			return nil, err
 		}
-		a.Name, a.Version, a.ReadOnly = name, head.Version+1, false
+		a.Name, a.Version = name, head.Version+1
 		if err := s.prepare(a); err != nil {
 			return nil, err
 		}
