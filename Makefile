@@ -1,5 +1,5 @@
 # rest2mcp developer targets. `make test` is the one CI runs.
-.PHONY: run demo test build vet fuzz bench
+.PHONY: run demo test build vet fuzz bench soak
 
 run demo:
 	go run ./cmd/rest2mcp demo
@@ -15,3 +15,9 @@ vet:
 
 bench:
 	go run ./bench/cmd/loadgen
+
+# soak: two JWT-protected replicas under c=64 round-robin load (not in CI).
+# SOAK_DURATION=1m make soak for a short run.
+SOAK_DURATION ?= 10m
+soak:
+	go run ./bench/cmd/soak --duration $(SOAK_DURATION) --concurrency 64 --replicas 2

@@ -26,6 +26,7 @@ type browserResult struct {
 	Install           string   `json:"install"`
 	MCPJSON           string   `json:"mcpJSON"`
 	ListRow           string   `json:"listRow"`
+	TryIt             string   `json:"tryIt"`
 	Tools             []string `json:"tools"`
 	Screenshots       []string `json:"screenshots"`
 }
@@ -46,7 +47,8 @@ func screenshotDir(t *testing.T) string {
 
 // TestRegistryUIInBrowser: a person uploads a spec from ../shared/specs in
 // the web UI (Chromium), sees the tools, disables one and requires a scope
-// on another; the MCP TypeScript SDK client then sees the change.
+// on another, and calls a tool from the try-it form; the MCP TypeScript SDK
+// client then sees the change.
 func TestRegistryUIInBrowser(t *testing.T) {
 	skipShort(t)
 	if _, err := os.Stat(chromiumPath); err != nil {
@@ -98,6 +100,12 @@ func TestRegistryUIInBrowser(t *testing.T) {
 	}
 	if !strings.HasPrefix(res.Install, "https://insiders.vscode.dev/redirect/mcp/install?") || !strings.Contains(res.MCPJSON, base+"/mcp/petstore") {
 		t.Errorf("connect page: install %q, mcp.json %q", res.Install, res.MCPJSON)
+	}
+	// The try-it form called listPets through the MCP endpoint: the page
+	// shows the upstream request line and the tool's result.
+	if !strings.Contains(res.TryIt, "GET "+upstream+"/pets?limit=2") || !strings.Contains(res.TryIt, "MCP answer (HTTP 200)") ||
+		!strings.Contains(res.TryIt, "Rex") {
+		t.Errorf("try-it result = %q", res.TryIt)
 	}
 	if !strings.Contains(res.ListRow, "2 tools") {
 		t.Errorf("APIs row = %q", res.ListRow)

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/sha256"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -38,8 +39,8 @@ import (
 // store's change feed and are rebuilt and swapped the same way.
 //
 // Stored APIs share one auth section ([RegistryOptions.Auth]); without it
-// they are served without authorization. The UI and admin API have no
-// sign-in yet, so the registry runs only on a loopback listener.
+// they are served without authorization. Who may use the UI and admin API
+// is decided in adminauth.go (OIDC sign-in, admin token, or loopback only).
 
 // RegistryOptions configure the registry of a [Gateway].
 type RegistryOptions struct {
@@ -57,12 +58,28 @@ type RegistryOptions struct {
 	// then enforced. Nil serves stored APIs without authorization, which
 	// needs a loopback listener or insecureNoAuth, as for configured APIs.
 	Auth *authbridge.Config
-	// AdminToken, when set, is required as "Authorization: Bearer <token>"
-	// by every admin API request (compared in constant time), and lets the
-	// admin API run on a non-loopback listener; the web UI has no sign-in
-	// yet and is then not served there. Empty serves the UI and an
-	// open admin API on loopback listeners only.
+	// AdminToken, when set, is accepted as "Authorization: Bearer <token>"
+	// by the admin API (compared in constant time) and lets the admin API
+	// run on a non-loopback listener; the web UI is served there only with
+	// OIDC sign-in (config admin.oidc). Without either, the UI and an open
+	// admin API are served on loopback listeners only (adminauth.go).
 	AdminToken string
+	// Seed are APIs uploaded when the registry opens, through the same
+	// path as an upload in the UI, unless the store already holds an API
+	// of that name (rest2mcp demo seeds the Petstore: it is then a stored
+	// API like any other, editable in the UI).
+	Seed []SeedAPI
+}
+
+// SeedAPI is an API the registry uploads when it opens (see
+// [RegistryOptions.Seed]).
+type SeedAPI struct {
+	// Name is the API's name; Upstream its upstream URL ("" = the spec's
+	// servers).
+	Name, Upstream string
+	// FileName names the spec in the API's source; Spec is its bytes.
+	FileName string
+	Spec     []byte
 }
 
 // registry is the gateway's registry service; it implements web.Registry
@@ -75,13 +92,20 @@ type registry struct {
 	maxSpec    int64
 	auth       *authbridge.Config
 	adminToken string
-	// ui reports whether the web UI is served (loopback listeners only).
+	// ui reports whether the web UI is served: on a loopback admin
+	// listener, or anywhere with OIDC sign-in (adminauth.go).
 	ui bool
+	// signin is the UI's OIDC sign-in; nil without admin.oidc.
+	signin *oidcSignIn
 
 	// writeMu serialises this process's builds-and-writes, so that two
 	// admin requests do not build the same API twice; other replicas are
 	// kept apart by the store's optimistic concurrency.
 	writeMu sync.Mutex
+
+	// refs caches the tools of stored versions for diffs.
+	refsMu sync.Mutex
+	refs   map[string][]*toolRef
 
 	mu     sync.RWMutex
 	served map[string]*storedAPI
@@ -93,6 +117,8 @@ type storedAPI struct {
 	api     *API
 	version int64
 	record  *store.API
+	// toolsets are the API's toolset endpoints, by toolset name.
+	toolsets map[string]*API
 }
 
 var _ web.Registry = (*registry)(nil)
@@ -101,7 +127,7 @@ func newRegistry(g *Gateway, o RegistryOptions) *registry {
 	r := &registry{
 		g: g, st: o.Store, log: g.log.With("component", "registry"),
 		specClient: o.SpecClient, maxSpec: o.MaxSpecBytes, auth: o.Auth, adminToken: o.AdminToken,
-		ui:     g.cfg.ListenIsLoopback(),
+		ui:     g.cfg.AdminListenIsLoopback() || (g.cfg.Admin != nil && g.cfg.Admin.OIDC != nil),
 		served: map[string]*storedAPI{}, failed: map[string]string{},
 	}
 	if r.specClient == nil {
@@ -128,17 +154,28 @@ func (r *registry) byPRMPath(path string) *API {
 		if authbridge.PRMPath(s.api.resource) == path {
 			return s.api
 		}
+		for _, t := range s.toolsets {
+			if authbridge.PRMPath(t.resource) == path {
+				return t
+			}
+		}
 	}
 	return nil
 }
 
-// lookup returns the served stored API named name.
+// lookup returns the served stored API named name, or the toolset
+// endpoint named "<api>/<toolset>".
 func (r *registry) lookup(name string) (*API, bool) {
 	r.mu.RLock()
 	defer r.mu.RUnlock()
-	s, ok := r.served[name]
+	api, toolset, isToolset := strings.Cut(name, "/")
+	s, ok := r.served[api]
 	if !ok {
 		return nil, false
+	}
+	if isToolset {
+		t, ok := s.toolsets[toolset]
+		return t, ok
 	}
 	return s.api, true
 }
@@ -171,33 +208,35 @@ func (r *registry) loadAll(ctx context.Context) error {
 }
 
 // refresh rebuilds the stored API name unless version is already served.
-func (r *registry) refresh(ctx context.Context, name string, version int64) {
+// It reports false when the store could not be read (to be retried).
+func (r *registry) refresh(ctx context.Context, name string, version int64) bool {
 	r.mu.RLock()
 	cur := r.served[name]
 	r.mu.RUnlock()
 	if cur != nil && version > 0 && cur.version >= version {
-		return
+		return true
 	}
 	rec, err := r.st.Get(ctx, name)
 	if errors.Is(err, store.ErrNotFound) {
 		r.remove(name)
-		return
+		return true
 	}
 	if err != nil {
 		r.log.ErrorContext(ctx, "read stored API", "api", name, "err", err)
-		return
+		return false
 	}
 	if _, clash := r.g.apis[name]; clash {
 		r.setFailed(name, "a configured API has the same name")
-		return
+		return true
 	}
-	a, _, err := r.build(ctx, rec)
+	a, _, subs, err := r.build(ctx, rec)
 	if err != nil {
 		r.log.ErrorContext(ctx, "stored API does not build; not served", "api", name, "version", rec.Version, "err", err)
 		r.setFailed(name, "build failed: "+err.Error())
-		return
+		return true
 	}
-	r.swap(rec, a)
+	r.swap(rec, a, subs)
+	return true
 }
 
 func (r *registry) setFailed(name, why string) {
@@ -214,33 +253,36 @@ func (r *registry) remove(name string) {
 }
 
 // swap serves a (built from rec) in place of the API's current version.
-func (r *registry) swap(rec *store.API, a *API) {
+func (r *registry) swap(rec *store.API, a *API, toolsets map[string]*API) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if cur := r.served[rec.Name]; cur != nil && cur.version > rec.Version {
 		return // a newer version got here first
 	}
-	r.served[rec.Name] = &storedAPI{api: a, version: rec.Version, record: rec}
+	r.served[rec.Name] = &storedAPI{api: a, version: rec.Version, record: rec, toolsets: toolsets}
 	delete(r.failed, rec.Name)
 	r.log.Info("serving stored API", "api", rec.Name, "version", rec.Version, "tools", len(a.Snapshot().list))
 }
 
 // follow applies the store's change feed until ctx is done: every change,
-// by this process or another replica, is rebuilt and swapped. The lag
-// from each change's commit to its application here is a metric.
+// by this process or another replica, is rebuilt and swapped.
+// A change whose API could not be read (the store went away between the
+// notification and the read) is retried every catchUpInterval until it
+// is served. The lag from each change's commit to its application here
+// is a metric (see catchUp).
 func (r *registry) follow(ctx context.Context, changes <-chan store.Change) {
-	for c := range changes {
-		switch c.Kind {
-		case store.ChangePut:
-			r.refresh(ctx, c.Name, c.Version)
-		case store.ChangeDelete:
-			r.remove(c.Name)
-		case store.ChangeResync:
-			if err := r.loadAll(ctx); err != nil && ctx.Err() == nil {
-				r.log.Error("registry resync", "err", err)
+	c := newCatchUp(r)
+	defer c.stop()
+	for {
+		select {
+		case ch, ok := <-changes:
+			if !ok {
+				return
 			}
+			c.apply(ctx, ch)
+		case <-c.tick():
+			c.retry(ctx)
 		}
-		r.g.metrics.changeApplied(c, time.Now())
 	}
 }
 
@@ -267,6 +309,28 @@ func apiConfig(rec *store.API, auth *authbridge.Config) (config.API, error) {
 	if s.Exclude != nil {
 		c.Exclude = &mcpgen.Selector{OperationIDs: s.Exclude.OperationIDs, Tags: s.Exclude.Tags, Methods: s.Exclude.Methods, Paths: s.Exclude.Paths}
 	}
+	if err := config.ValidateMode(s.Mode); err != nil {
+		return c, fmt.Errorf("%w: mode: %v", store.ErrInvalid, err)
+	}
+	c.Mode = s.Mode
+	if t := bytes.TrimSpace(s.Toolsets); len(t) > 0 && !bytes.Equal(t, []byte("null")) {
+		var ts config.Toolsets
+		if err := json.Unmarshal(t, &ts); err != nil {
+			return c, fmt.Errorf("%w: %v", store.ErrInvalid, err)
+		}
+		if err := ts.Validate(); err != nil {
+			return c, fmt.Errorf("%w: toolsets: %v", store.ErrInvalid, err)
+		}
+		c.Toolsets = &ts
+	}
+	ua, err := upstreamAuthConfig(rec.UpstreamAuth)
+	if err != nil {
+		return c, err
+	}
+	if ua != nil && auth == nil && config.NeedsInboundToken(ua.Type) {
+		return c, fmt.Errorf("%w: upstreamAuth: %s needs the caller's verified token, but stored APIs are served without authorization (start the gateway with --issuer)", store.ErrInvalid, ua.Type)
+	}
+	c.UpstreamAuth = ua
 	if auth == nil {
 		return c, nil
 	}
@@ -293,6 +357,29 @@ func apiConfig(rec *store.API, auth *authbridge.Config) (config.API, error) {
 	pc.Rules = append(rules, pc.Rules...)
 	c.Policy = pc
 	return c, nil
+}
+
+// upstreamAuthConfig reads a stored upstream-auth section (the shape of
+// the configuration file's upstreamAuth; nil when empty). Its secrets must
+// be references, which the builder resolves like the configuration
+// file's: a value is refused, never used.
+func upstreamAuthConfig(raw json.RawMessage) (*authbridge.UpstreamAuthConfig, error) {
+	if t := bytes.TrimSpace(raw); len(t) == 0 || bytes.Equal(t, []byte("null")) {
+		return nil, nil
+	}
+	if err := store.CheckSecretRefs(raw); err != nil {
+		return nil, fmt.Errorf("%w: upstreamAuth: %w", store.ErrInvalid, err)
+	}
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.DisallowUnknownFields()
+	var ua authbridge.UpstreamAuthConfig
+	if err := dec.Decode(&ua); err != nil {
+		return nil, fmt.Errorf("%w: upstreamAuth: %v", store.ErrInvalid, err)
+	}
+	if err := ua.Validate(); err != nil {
+		return nil, fmt.Errorf("%w: %v", store.ErrInvalid, err)
+	}
+	return &ua, nil
 }
 
 // toolNameRE is the MCP tool-name rule the generator follows.
@@ -334,6 +421,16 @@ func editTools(rec *store.API, names *[]store.ToolName) func([]*mcpgen.Tool) ([]
 			if o.Description != "" {
 				c.Description = o.Description
 			}
+			if h := o.Annotations; h != nil {
+				for _, p := range []struct {
+					dst *bool
+					src *bool
+				}{{&c.Annotations.ReadOnly, h.ReadOnly}, {&c.Annotations.Destructive, h.Destructive}, {&c.Annotations.Idempotent, h.Idempotent}, {&c.Annotations.OpenWorld, h.OpenWorld}} {
+					if p.src != nil {
+						*p.dst = *p.src
+					}
+				}
+			}
 			out = append(out, &c)
 		}
 		if len(out) == 0 {
@@ -343,33 +440,66 @@ func editTools(rec *store.API, names *[]store.ToolName) func([]*mcpgen.Tool) ([]
 	}
 }
 
-// build builds rec into a new, unpublished *API and returns the tool-name
-// mapping the build assigned. It changes nothing that is served.
-func (r *registry) build(ctx context.Context, rec *store.API) (*API, []store.ToolName, error) {
-	g := r.g
+// build builds rec into a new, unpublished *API (with its toolset
+// endpoints, keyed by toolset name) and returns the tool-name mapping the
+// build assigned. It changes nothing that is served.
+func (r *registry) build(ctx context.Context, rec *store.API) (*API, []store.ToolName, map[string]*API, error) {
 	c, err := apiConfig(rec, r.auth)
-	if err != nil {
-		return nil, nil, &web.SpecError{Err: err, Diagnostics: []web.Diagnostic{{Severity: "error", Code: "policy", Message: err.Error()}}}
+	if errors.Is(err, store.ErrInvalid) {
+		return nil, nil, nil, err
 	}
-	a := &API{
-		name:     rec.Name,
-		resource: g.cfg.ResourceURL(rec.Name),
-		cfg:      c,
-		gw:       g,
-		log:      g.log.With("api", rec.Name),
-		metrics:  g.metrics.forAPI(rec.Name, c.Auth != nil),
+	if err != nil {
+		return nil, nil, nil, &web.SpecError{Err: err, Diagnostics: []web.Diagnostic{{Severity: "error", Code: "policy", Message: err.Error()}}}
 	}
 	var names []store.ToolName
+	doc := compiledDoc(rec)
+	a, err := r.buildOne(ctx, rec, c, doc, &names)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	snap := a.Snapshot()
+	if doc == nil {
+		rec.Compiled = compiledForm(rec.Spec.Data, snap.doc)
+	}
+	cfgs, err := toolsetConfigs(c, snap.list)
+	if err != nil {
+		return nil, nil, nil, fmt.Errorf("%w: %v", store.ErrInvalid, err)
+	}
+	var subs map[string]*API
+	for _, sc := range cfgs {
+		var ignored []store.ToolName
+		sub, err := r.buildOne(ctx, rec, sc, snap.doc, &ignored)
+		if err != nil {
+			return nil, nil, nil, fmt.Errorf("toolset %s: %w", strings.TrimPrefix(sc.Name, rec.Name+"/"), err)
+		}
+		if subs == nil {
+			subs = map[string]*API{}
+		}
+		subs[strings.TrimPrefix(sc.Name, rec.Name+"/")] = sub
+	}
+	return a, names, subs, nil
+}
+
+// buildOne builds one endpoint of rec configured as c (the API itself or
+// one of its toolsets) with the one builder, the stored tool names and
+// overrides applied; doc, when set, is the loaded spec.
+func (r *registry) buildOne(ctx context.Context, rec *store.API, c config.API, doc *openapi.Document, names *[]store.ToolName) (*API, error) {
+	g := r.g
+	a := &API{
+		name:     c.Name,
+		resource: g.cfg.ResourceURL(c.Name),
+		cfg:      c,
+		gw:       g,
+		log:      g.log.With("api", c.Name),
+		metrics:  g.metrics.forAPI(c.Name, c.Auth != nil),
+	}
 	opts := a.buildOptions()
 	opts.Source = openapi.Source{Data: rec.Spec.Data, Name: sourceLabel(rec)}
-	opts.Document = compiledDoc(rec)
-	opts.EditTools = editTools(rec, &names)
+	opts.Document = doc
+	opts.EditTools = editTools(rec, names)
 	snap, err := BuildAPI(ctx, c, opts)
 	if err != nil {
-		return nil, nil, err
-	}
-	if opts.Document == nil {
-		rec.Compiled = compiledForm(rec.Spec.Data, snap.doc)
+		return nil, err
 	}
 	a.snap.Store(snap)
 	if c.Auth != nil {
@@ -377,7 +507,7 @@ func (r *registry) build(ctx context.Context, rec *store.API) (*API, []store.Too
 			Resource: a.resource, Config: *c.Auth, HTTPClient: g.outboundClient, Logger: g.log, LookupEnv: g.lookupEnv,
 		})
 		if err != nil {
-			return nil, nil, fmt.Errorf("auth: %w", err)
+			return nil, fmt.Errorf("auth: %w", err)
 		}
 		a.verifier = v
 		if c.Auth.RateLimit != nil {
@@ -387,7 +517,7 @@ func (r *registry) build(ctx context.Context, rec *store.API) (*API, []store.Too
 	}
 	a.stream = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { a.current(r.Context()).stream.ServeHTTP(w, r) })
 	a.handler = a.chain()
-	return a, names, nil
+	return a, nil
 }
 
 // The compiled form stored with a version is the SHA-256 of the spec it
@@ -538,7 +668,7 @@ func (r *registry) Upload(ctx context.Context, req web.UploadRequest) (*web.Uplo
 		}
 	}
 	rec := &store.API{Name: req.Name, Message: "upload", Spec: store.Spec{Data: data, Source: src}, Settings: store.Settings{Upstream: req.Upstream}}
-	a, names, err := r.build(ctx, rec)
+	a, names, subs, err := r.build(ctx, rec)
 	if err != nil {
 		return nil, specError(err)
 	}
@@ -551,7 +681,7 @@ func (r *registry) Upload(ctx context.Context, req web.UploadRequest) (*web.Uplo
 	if err != nil {
 		return nil, err
 	}
-	r.swap(stored, a)
+	r.swap(stored, a, subs)
 	r.auditChange(ctx, "upload", stored.Name, stored.Version)
 	res.Version = stored.Version
 	return res, nil
@@ -559,7 +689,7 @@ func (r *registry) Upload(ctx context.Context, req web.UploadRequest) (*web.Uplo
 
 // auditChange records an admin change in the audit log.
 func (r *registry) auditChange(ctx context.Context, action, name string, version int64) {
-	r.g.audit.InfoContext(ctx, "registry change", "action", action, "api", name, "version", version)
+	r.g.audit.InfoContext(ctx, "registry change", "action", action, "api", name, "version", version, "admin", adminSubject(ctx))
 }
 
 func (r *registry) result(rec *store.API, a *API) *web.UploadResult {
@@ -592,7 +722,7 @@ func (r *registry) change(ctx context.Context, name string, ifVersion int64, mes
 		return nil, nil, nil, err
 	}
 	next.Message = message
-	a, names, err := r.build(ctx, next)
+	a, names, subs, err := r.build(ctx, next)
 	if err != nil {
 		return nil, nil, nil, specError(err)
 	}
@@ -604,15 +734,16 @@ func (r *registry) change(ctx context.Context, name string, ifVersion int64, mes
 	if err != nil {
 		return nil, nil, nil, err
 	}
-	r.swap(stored, a)
+	r.swap(stored, a, subs)
 	r.auditChange(ctx, message, name, stored.Version)
 	return head, a, stored, nil
 }
 
 var _ web.Editor = (*registry)(nil)
 
-// UpdateSettings changes the upstream, tool prefix and timeout of a stored
-// API as a new version (see [web.Editor]).
+// UpdateSettings changes the upstream, tool prefix, timeout, mode,
+// toolsets and upstream auth of a stored API as a new version (see
+// [web.Editor]).
 func (r *registry) UpdateSettings(ctx context.Context, name string, ifVersion int64, s web.Settings) error {
 	timeout, err := parseTimeout(strings.TrimSpace(s.Timeout))
 	if err == nil {
@@ -621,10 +752,27 @@ func (r *registry) UpdateSettings(ctx context.Context, name string, ifVersion in
 	if err != nil {
 		return err
 	}
+	mode := strings.TrimSpace(s.Mode)
+	if mode == config.ModeTools {
+		mode = ""
+	}
+	var ua, ts json.RawMessage
+	if t := strings.TrimSpace(s.UpstreamAuth); t != "" {
+		ua = json.RawMessage(t)
+	}
+	if t := strings.TrimSpace(s.Toolsets); t != "" {
+		ts = json.RawMessage(t)
+		if !json.Valid(ts) {
+			return fmt.Errorf("%w: toolsets: not valid JSON (give \"auto\" with its quotes, or a list)", store.ErrInvalid)
+		}
+	}
 	_, _, _, err = r.change(ctx, name, ifVersion, "settings", func(rec *store.API) error {
 		rec.Settings.Upstream = strings.TrimSpace(s.Upstream)
 		rec.Settings.ToolPrefix = strings.TrimSpace(s.ToolPrefix)
 		rec.Settings.Timeout = timeout
+		rec.Settings.Mode = mode
+		rec.Settings.Toolsets = ts
+		rec.UpstreamAuth = ua
 		return nil
 	})
 	return err
@@ -713,8 +861,8 @@ func (r *registry) Versions(ctx context.Context, name string) ([]web.Version, er
 		}
 		v := web.Version{Version: vi.Version, CreatedAt: vi.CreatedAt, Message: vi.Message, Tools: enabledTools(rec)}
 		if prev != nil {
-			d := diffNames(prev, rec)
-			v.Added, v.Removed = d.Added, d.Removed
+			d, note := r.diffVersions(ctx, prev, rec)
+			v.Added, v.Removed, v.Changed, v.Breaking, v.DiffNote = d.Added, d.Removed, d.Changed, d.Breaking, note
 		}
 		if prev != nil || first == 0 {
 			out = append(out, v)
@@ -801,7 +949,14 @@ func (r *registry) Get(ctx context.Context, name string) (*web.APIDetail, error)
 	}
 	d := r.detail(sa.api, sa.record)
 	d.Version = sa.version
-	d.Settings = web.Settings{Upstream: sa.record.Settings.Upstream, ToolPrefix: sa.record.Settings.ToolPrefix}
+	d.Settings = web.Settings{Upstream: sa.record.Settings.Upstream, ToolPrefix: sa.record.Settings.ToolPrefix, Mode: sa.record.Settings.Mode,
+		Toolsets: string(sa.record.Settings.Toolsets)}
+	if len(sa.record.UpstreamAuth) > 0 {
+		var b bytes.Buffer
+		if json.Indent(&b, sa.record.UpstreamAuth, "", "  ") == nil {
+			d.Settings.UpstreamAuth = b.String()
+		}
+	}
 	if t := sa.record.Settings.Timeout; t > 0 {
 		d.Settings.Timeout = t.String()
 	}
@@ -843,15 +998,17 @@ func (r *registry) detail(a *API, rec *store.API) *web.APIDetail {
 		o := web.Operation{Key: key, Method: op.Method, Path: op.Path, OperationID: op.ID, Description: op.Summary}
 		if t := byOp[op]; t != nil {
 			o.Enabled, o.ToolName = true, t.Name
+			o.Annotations = web.Hints{ReadOnly: t.Annotations.ReadOnly, Destructive: t.Annotations.Destructive, Idempotent: t.Annotations.Idempotent, OpenWorld: t.Annotations.OpenWorld}
+			o.InputSchema = t.InputSchema
 			if o.Scopes = t.Scopes; len(o.Scopes) > 0 {
 				o.ScopesFrom = "spec security"
 			}
 			if snap.policy != nil {
-				o.Scopes, o.ScopesFrom = nil, "policy"
+				o.Scopes, o.ScopesFrom = nil, "decided by "+snap.policy.DecidedBy(t.Name)
 				if reqs := snap.policy.Requirements(t.Name); len(reqs) > 0 {
 					o.Scopes = reqs[0]
 					if len(reqs) > 1 {
-						o.ScopesFrom = fmt.Sprintf("policy (first of %d alternatives)", len(reqs))
+						o.ScopesFrom += fmt.Sprintf(" (first of %d alternatives)", len(reqs))
 					}
 				}
 			}
@@ -894,9 +1051,22 @@ func (r *registry) PatchOperation(ctx context.Context, name, key string, ifVersi
 			if o.ToolName != "" && !toolNameRE.MatchString(o.ToolName) {
 				return fmt.Errorf("%w: tool name %q: use 1 to 64 letters, digits, _ and -", store.ErrInvalid, o.ToolName)
 			}
+			// Taking another operation's name would silently rename that
+			// tool (to name_2) under its callers.
+			for _, n := range a.ToolNames {
+				if n.Key != key && n.Name == o.ToolName {
+					return fmt.Errorf("%w: tool name %q is taken by %s; rename that operation first", store.ErrInvalid, o.ToolName, n.Key)
+				}
+			}
 		}
 		if p.Description != nil {
 			o.Description = *p.Description
+		}
+		if p.Annotations != nil {
+			o.Annotations = p.Annotations
+			if *o.Annotations == (store.Annotations{}) {
+				o.Annotations = nil
+			}
 		}
 		if p.Scopes != nil {
 			o.Scopes = slices.Clone(*p.Scopes)
@@ -994,15 +1164,23 @@ func (g *Gateway) openRegistry(ctx context.Context, o RegistryOptions) error {
 	if o.Store == nil {
 		return errors.New("registry: no store")
 	}
-	if !g.cfg.ListenIsLoopback() {
-		switch {
-		case o.AdminToken == "":
-			return fmt.Errorf("registry: listen is %s, not loopback: the admin API needs an admin token there (REST2MCP_ADMIN_TOKEN or --admin-token-file; the web UI is served on loopback listeners only)", g.cfg.Listen)
-		case o.Auth == nil && !g.cfg.InsecureNoAuth:
-			return fmt.Errorf("registry: listen is %s, not loopback: stored APIs need authorization there (--issuer), or insecureNoAuth on a trusted network", g.cfg.Listen)
+	signedIn := g.cfg.Admin != nil && g.cfg.Admin.OIDC != nil
+	if !g.cfg.AdminListenIsLoopback() && o.AdminToken == "" && !signedIn {
+		addr := g.cfg.Listen
+		if g.cfg.AdminListen != "" {
+			addr = g.cfg.AdminListen
 		}
+		return fmt.Errorf("registry: the UI and admin API would listen on %s, not loopback: they need OIDC sign-in (admin.oidc) or an admin token there (REST2MCP_ADMIN_TOKEN, --admin-token-file or --admin-token), or set adminListen to a loopback address", addr)
+	}
+	if !g.cfg.ListenIsLoopback() && o.Auth == nil && !g.cfg.InsecureNoAuth {
+		return fmt.Errorf("registry: listen is %s, not loopback: stored APIs need authorization there (--issuer), or insecureNoAuth on a trusted network", g.cfg.Listen)
 	}
 	r := newRegistry(g, o)
+	signin, err := newOIDCSignIn(g)
+	if err != nil {
+		return fmt.Errorf("registry: %w", err)
+	}
+	r.signin = signin
 	wctx, cancel := context.WithCancel(context.Background())
 	changes, err := o.Store.Watch(wctx)
 	if err != nil {
@@ -1012,6 +1190,13 @@ func (g *Gateway) openRegistry(ctx context.Context, o RegistryOptions) error {
 	if err := r.loadAll(ctx); err != nil {
 		cancel()
 		return err
+	}
+	for _, sd := range o.Seed {
+		_, err := r.Upload(ctx, web.UploadRequest{Name: sd.Name, Upstream: sd.Upstream, FileName: sd.FileName, Spec: sd.Spec})
+		if err != nil && !errors.Is(err, store.ErrAlreadyExists) {
+			cancel()
+			return fmt.Errorf("registry: seed API %s: %w", sd.Name, err)
+		}
 	}
 	g.reg, g.regChanges, g.stopFeed = r, changes, cancel
 	return nil
@@ -1023,21 +1208,8 @@ func (g *Gateway) mountRegistry(e *echo.Echo) {
 	if g.reg == nil {
 		return
 	}
-	// A loopback UI without sign-in must not be reachable through DNS
-	// rebinding: on a loopback connection the Host must be loopback or the
-	// public host (the MCP endpoints' guard, reused).
-	guard := newOriginGuard(g.cfg.PublicURL, g.cfg.AllowedOrigins, g.cfg.ListenIsLoopback())
-	hostOnly := func(h http.Handler) http.Handler {
-		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			if !guard.hostOK(r) {
-				http.Error(w, fmt.Sprintf("forbidden: Host %q is not this gateway's host", r.Host), http.StatusForbidden)
-				return
-			}
-			h.ServeHTTP(w, r)
-		})
-	}
-	admin := echo.WrapHandler(hostOnly(g.reg.adminHandler()))
-	e.Any(adminPrefix+"/*", admin)
+	// The UI, sign-in and admin API (adminauth.go).
+	g.mountAdmin(e)
 	// Protected resource metadata of stored APIs (the configured ones have
 	// static routes, which echo prefers).
 	e.Any(authbridge.WellKnownPRMPath+"/*", func(c echo.Context) error {
@@ -1050,16 +1222,4 @@ func (g *Gateway) mountRegistry(e *echo.Echo) {
 	reg := echo.WrapHandler(g.reg.mcpRegistryHandler())
 	e.GET(mcpRegistryPrefix, reg)
 	e.GET(mcpRegistryPrefix+"/*", reg)
-	if !g.reg.ui {
-		return
-	}
-	ui, err := web.New(g.reg, &web.Options{MaxUploadBytes: g.reg.maxSpec, Logger: g.log.With("component", "web")})
-	if err != nil { // the embedded templates are tested; this cannot happen
-		g.log.Error("web UI unavailable", "err", err)
-		return
-	}
-	h := echo.WrapHandler(hostOnly(ui))
-	for _, p := range []string{"/", "/upload", "/apis/*", "/static/*"} {
-		e.Any(p, h)
-	}
 }

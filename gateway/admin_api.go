@@ -1,20 +1,22 @@
 package gateway
 
 import (
-	"crypto/sha256"
-	"crypto/subtle"
+	"bytes"
+	"context"
 	_ "embed"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
 
 	"sigs.k8s.io/yaml"
 
+	"github.com/rest2mcp/rest2mcp/openapi"
 	"github.com/rest2mcp/rest2mcp/store"
 	"github.com/rest2mcp/rest2mcp/web"
 )
@@ -82,28 +84,12 @@ func (r *registry) adminHandler() http.Handler {
 			writeJSON(w, http.StatusForbidden, map[string]string{"error": "cross-origin request refused"})
 			return
 		}
-		if !r.adminAuthorized(req) {
-			w.Header().Set("WWW-Authenticate", `Bearer realm="rest2mcp-admin"`)
-			writeJSON(w, http.StatusUnauthorized, map[string]string{"error": "the admin API needs the admin token: Authorization: Bearer <token>"})
+		req, ok := r.authorizeAdmin(w, req) // adminauth.go
+		if !ok {
 			return
 		}
 		m.ServeHTTP(w, req)
 	}))
-}
-
-// adminAuthorized checks the admin token, when one is set, in constant
-// time. The token is never logged.
-func (r *registry) adminAuthorized(req *http.Request) bool {
-	if r.adminToken == "" {
-		return true
-	}
-	got, ok := strings.CutPrefix(req.Header.Get("Authorization"), "Bearer ")
-	if !ok {
-		return false
-	}
-	want := sha256.Sum256([]byte(r.adminToken))
-	have := sha256.Sum256([]byte(strings.TrimSpace(got)))
-	return subtle.ConstantTimeCompare(want[:], have[:]) == 1
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {
@@ -114,6 +100,10 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	_ = enc.Encode(v)
 }
 
+// storeUnavailableMessage answers a registry request while the store's
+// database cannot be reached.
+const storeUnavailableMessage = "the registry store (database) is unavailable: nothing was changed; this gateway keeps serving the APIs it has and catches up when the store returns; retry the change later"
+
 // fail answers err with its status; internal errors are logged and
 // answered generically.
 func (r *registry) fail(w http.ResponseWriter, req *http.Request, err error) {
@@ -122,6 +112,12 @@ func (r *registry) fail(w http.ResponseWriter, req *http.Request, err error) {
 	var se *web.SpecError
 	if errors.As(err, &se) {
 		body["diagnostics"] = se.Diagnostics
+	}
+	if st == http.StatusServiceUnavailable {
+		r.log.WarnContext(req.Context(), "admin API request failed: store unavailable", "method", req.Method, "path", req.URL.Path, "err", err)
+		w.Header().Set("Retry-After", "5")
+		writeJSON(w, st, map[string]any{"error": storeUnavailableMessage})
+		return
 	}
 	if st >= 500 {
 		r.log.ErrorContext(req.Context(), "admin API request failed", "method", req.Method, "path", req.URL.Path, "err", err)
@@ -225,11 +221,20 @@ type settingsJSON struct {
 	Include          *store.Selector   `json:"include,omitempty"`
 	Exclude          *store.Selector   `json:"exclude,omitempty"`
 	Mode             string            `json:"mode,omitempty"`
+	// Toolsets splits the API into toolset endpoints
+	// (/mcp/<name>/<toolset>): "auto" or a list of {name, include,
+	// exclude}, as in the configuration file.
+	Toolsets json.RawMessage `json:"toolsets,omitempty"`
+	// UpstreamAuth is the upstream-auth section (the configuration file's
+	// shape, secrets as fromEnv/fromFile references only). In a PATCH,
+	// absent keeps it and null removes it.
+	UpstreamAuth json.RawMessage `json:"upstreamAuth,omitempty"`
 }
 
-func toSettingsJSON(s store.Settings) *settingsJSON {
+func toSettingsJSON(rec *store.API) *settingsJSON {
+	s := rec.Settings
 	j := &settingsJSON{Upstream: s.Upstream, ServerVariables: s.ServerVariables, ToolPrefix: s.ToolPrefix, MaxResponseBytes: s.MaxResponseBytes,
-		MaxOutputSchema: s.MaxOutputSchema, Include: s.Include, Exclude: s.Exclude, Mode: s.Mode}
+		MaxOutputSchema: s.MaxOutputSchema, Include: s.Include, Exclude: s.Exclude, Mode: s.Mode, Toolsets: s.Toolsets, UpstreamAuth: rec.UpstreamAuth}
 	if s.Timeout > 0 {
 		j.Timeout = s.Timeout.String()
 	}
@@ -246,7 +251,7 @@ func (r *registry) apiGet(w http.ResponseWriter, req *http.Request) {
 	rec := apiRecord{Name: d.Name, Version: d.Version, Endpoint: d.Endpoint, Tools: d.Tools, Health: d.Health, ReadOnly: d.ReadOnly,
 		Source: d.Source, Operations: nonNil(d.Operations)}
 	if sa, ok := r.servedAPI(name); ok {
-		rec.Settings = toSettingsJSON(sa.record.Settings)
+		rec.Settings = toSettingsJSON(sa.record)
 		rec.Overrides = sa.record.Operations
 	}
 	w.Header().Set("ETag", etag(d.Version))
@@ -283,7 +288,14 @@ func (r *registry) apiPatch(w http.ResponseWriter, req *http.Request) {
 	}
 	_, a, stored, err := r.change(req.Context(), req.PathValue("name"), ifv, "settings", func(rec *store.API) error {
 		rec.Settings = store.Settings{Upstream: p.Upstream, ServerVariables: p.ServerVariables, ToolPrefix: p.ToolPrefix, Timeout: timeout,
-			MaxResponseBytes: p.MaxResponseBytes, MaxOutputSchema: p.MaxOutputSchema, Include: p.Include, Exclude: p.Exclude, Mode: p.Mode}
+			MaxResponseBytes: p.MaxResponseBytes, MaxOutputSchema: p.MaxOutputSchema, Include: p.Include, Exclude: p.Exclude, Mode: p.Mode, Toolsets: slices.Clone(p.Toolsets)}
+		switch {
+		case p.UpstreamAuth == nil:
+		case bytes.Equal(bytes.TrimSpace(p.UpstreamAuth), []byte("null")):
+			rec.UpstreamAuth = nil
+		default:
+			rec.UpstreamAuth = slices.Clone(p.UpstreamAuth)
+		}
 		return nil
 	})
 	if err != nil {
@@ -362,8 +374,9 @@ func (r *registry) apiVersions(w http.ResponseWriter, req *http.Request) {
 	writeJSON(w, http.StatusOK, map[string]any{"versions": vs})
 }
 
-// apiDiff compares the tool names of two stored versions (by their
-// name mappings; schema changes are reported by PUT …/spec).
+// apiDiff compares two stored versions tool by tool: added, removed,
+// changed (description or schemas) and breaking (removed, or input schema
+// changed), as PUT …/spec reports.
 func (r *registry) apiDiff(w http.ResponseWriter, req *http.Request) {
 	name := req.PathValue("name")
 	q := req.URL.Query()
@@ -383,7 +396,12 @@ func (r *registry) apiDiff(w http.ResponseWriter, req *http.Request) {
 		r.fail(w, req, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"from": from, "to": to, "diff": diffNames(a, b)})
+	d, note := r.diffVersions(req.Context(), a, b)
+	ans := map[string]any{"from": from, "to": to, "diff": d}
+	if note != "" {
+		ans["note"] = note
+	}
+	writeJSON(w, http.StatusOK, ans)
 }
 
 // diffNames compares two versions' enabled tool names.
@@ -489,10 +507,11 @@ func (r *registry) apiPatchOperation(w http.ResponseWriter, req *http.Request) {
 		return
 	}
 	var p struct {
-		Enabled     *bool     `json:"enabled"`
-		ToolName    *string   `json:"toolName"`
-		Description *string   `json:"description"`
-		Scopes      *[]string `json:"scopes"`
+		Enabled     *bool              `json:"enabled"`
+		ToolName    *string            `json:"toolName"`
+		Description *string            `json:"description"`
+		Scopes      *[]string          `json:"scopes"`
+		Annotations *store.Annotations `json:"annotations"`
 	}
 	if err := readJSON(w, req, &p); err != nil {
 		r.fail(w, req, err)
@@ -504,7 +523,7 @@ func (r *registry) apiPatchOperation(w http.ResponseWriter, req *http.Request) {
 		return
 	}
 	d, err := r.PatchOperation(req.Context(), req.PathValue("name"), o.Key, ifv,
-		web.OperationPatch{Enabled: p.Enabled, ToolName: p.ToolName, Description: p.Description, Scopes: p.Scopes})
+		web.OperationPatch{Enabled: p.Enabled, ToolName: p.ToolName, Description: p.Description, Scopes: p.Scopes, Annotations: p.Annotations})
 	if err != nil {
 		r.fail(w, req, err)
 		return
@@ -527,10 +546,62 @@ type toolRef struct {
 	desc string
 }
 
-func toolRefs(a *API) []*toolRef {
-	var out []*toolRef
-	for _, t := range a.Snapshot().list {
+func toolRefs(a *API) []*toolRef { return snapshotRefs(a.Snapshot()) }
+
+// snapshotRefs is toolRefs of a built snapshot.
+func snapshotRefs(s *Snapshot) []*toolRef {
+	out := make([]*toolRef, 0, len(s.list))
+	for _, t := range s.list {
 		out = append(out, &toolRef{name: t.Name, in: t.InputSchema, out: t.OutputSchema, desc: t.Description})
 	}
 	return out
+}
+
+// maxCachedRefs bounds the cache of stored versions' tools.
+const maxCachedRefs = 512
+
+// versionRefs returns the tools of a stored version, built offline with
+// the one builder (no credentials, nothing served) from its compiled
+// form. Versions never change, so the answer is cached.
+func (r *registry) versionRefs(ctx context.Context, rec *store.API) ([]*toolRef, error) {
+	key := fmt.Sprintf("%s@%d@%d", rec.Name, rec.Version, rec.CreatedAt.UnixNano())
+	r.refsMu.Lock()
+	refs, ok := r.refs[key]
+	r.refsMu.Unlock()
+	if ok {
+		return refs, nil
+	}
+	c, err := apiConfig(rec, r.auth)
+	if err != nil {
+		return nil, err
+	}
+	var names []store.ToolName
+	snap, err := BuildAPI(ctx, c, BuildOptions{
+		Config: r.g.cfg, Source: openapi.Source{Data: rec.Spec.Data, Name: sourceLabel(rec)}, Document: compiledDoc(rec),
+		EditTools: editTools(rec, &names), NoCredentials: true, OutboundClient: r.g.outboundClient, Version: r.g.version,
+	})
+	if err != nil {
+		return nil, err
+	}
+	refs = snapshotRefs(snap)
+	r.refsMu.Lock()
+	if r.refs == nil || len(r.refs) >= maxCachedRefs {
+		r.refs = map[string][]*toolRef{}
+	}
+	r.refs[key] = refs
+	r.refsMu.Unlock()
+	return refs, nil
+}
+
+// diffVersions compares two stored versions tool by tool with the
+// upload's diff (added, removed, changed, breaking). A version that no
+// longer builds is compared by tool names only, and the answer says so.
+func (r *registry) diffVersions(ctx context.Context, a, b *store.API) (specDiff, string) {
+	ra, erra := r.versionRefs(ctx, a)
+	rb, errb := r.versionRefs(ctx, b)
+	if err := errors.Join(erra, errb); err != nil {
+		r.log.WarnContext(ctx, "version does not build; diff by tool names", "api", a.Name, "err", err)
+		return diffNames(a, b), "names only: a version does not build (" + err.Error() + ")"
+	}
+	return diffTools(ra, rb), ""
 }

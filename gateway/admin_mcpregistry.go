@@ -2,6 +2,8 @@ package gateway
 
 import (
 	"encoding/base64"
+	"fmt"
+	"math"
 	"net"
 	"net/http"
 	"net/url"
@@ -16,8 +18,8 @@ import (
 // registry API of modelcontextprotocol/registry, /v0.1/servers…) with one
 // server.json per API whose remote is its MCP endpoint, so that an
 // organisation can point its MCP clients (e.g. Copilot) at rest2mcp as its
-// private registry. Every API is one server with one version: the one
-// being served.
+// private registry. Every stored version of an API is a server version
+// (a configured API has one); the one being served is the latest.
 
 const mcpRegistryPrefix = "/v0.1/servers"
 
@@ -71,19 +73,16 @@ func truncate(s string, n int) string {
 	return strings.TrimSpace(string(rs[:n-1])) + "…"
 }
 
-// mcpServers describes every API as a registry server, sorted by name.
+// mcpServers describes every version of every API as a registry server
+// version, sorted by name, newest version first: a configured API has
+// one version ("1"), a stored API one per stored version, the latest
+// marked isLatest. Every version's remote is the API's endpoint, which
+// serves the latest.
 func (r *registry) mcpServers(req *http.Request) ([]mcpServer, error) {
-	list, err := r.List(req.Context())
+	ctx := req.Context()
+	list, err := r.List(ctx)
 	if err != nil {
 		return nil, err
-	}
-	heads, err := r.st.List(req.Context())
-	if err != nil {
-		return nil, err
-	}
-	updated := map[string]time.Time{}
-	for _, h := range heads {
-		updated[h.Name] = h.CreatedAt
 	}
 	ns := r.serverNamespace()
 	var out []mcpServer
@@ -101,23 +100,52 @@ func (r *registry) mcpServers(req *http.Request) ([]mcpServer, error) {
 		if doc := a.Snapshot().doc; doc != nil && doc.Title != "" {
 			title = doc.Title
 		}
-		official := map[string]any{"status": "active", "isLatest": true}
-		if t, ok := updated[s.Name]; ok && !s.ReadOnly {
-			official["updatedAt"] = t.Format(time.RFC3339)
-		}
-		out = append(out, mcpServer{
-			Server: serverDetail{
+		server := func(version string, tools int) serverDetail {
+			return serverDetail{
 				Schema:      serverJSONSchema,
 				Name:        ns + "/" + s.Name,
 				Title:       truncate(title, 100),
-				Description: truncate(title+": "+strconv.Itoa(s.Tools)+" tools, served by rest2mcp", 100),
-				Version:     strconv.FormatInt(s.Version, 10),
+				Description: truncate(title+": "+strconv.Itoa(tools)+" tools, served by rest2mcp", 100),
+				Version:     version,
 				Remotes:     []remoteDetail{{Type: "streamable-http", URL: s.Endpoint}},
-			},
-			Meta: map[string]any{"io.modelcontextprotocol.registry/official": official},
-		})
+			}
+		}
+		if s.ReadOnly {
+			out = append(out, mcpServer{Server: server(strconv.FormatInt(s.Version, 10), s.Tools),
+				Meta: map[string]any{officialMeta: map[string]any{"status": "active", "isLatest": true}}})
+			continue
+		}
+		vs, err := r.st.Versions(ctx, s.Name)
+		if err != nil {
+			return nil, err
+		}
+		for i := len(vs) - 1; i >= 0; i-- {
+			v := vs[i]
+			tools := v.Tools
+			if i == len(vs)-1 {
+				tools = s.Tools // the served count (disabled tools left out)
+			}
+			at := v.CreatedAt.UTC().Format(time.RFC3339)
+			out = append(out, mcpServer{Server: server(strconv.FormatInt(v.Version, 10), tools),
+				Meta: map[string]any{officialMeta: map[string]any{"status": "active", "isLatest": i == len(vs)-1, "publishedAt": at, "updatedAt": at}}})
+		}
 	}
 	return out, nil
+}
+
+// officialMeta is the _meta key of the registry-managed metadata.
+const officialMeta = "io.modelcontextprotocol.registry/official"
+
+// isLatest reports whether s is its server's latest version.
+func (s *mcpServer) isLatest() bool {
+	l, _ := s.Meta[officialMeta].(map[string]any)["isLatest"].(bool)
+	return l
+}
+
+// cursorKey orders the list: by name, then newest version first.
+func (s *mcpServer) cursorKey() string {
+	v, _ := strconv.ParseInt(s.Server.Version, 10, 64)
+	return fmt.Sprintf("%s\x00%020d", s.Server.Name, math.MaxInt64-v)
 }
 
 func (r *registry) mcpRegistryHandler() http.Handler {
@@ -165,23 +193,24 @@ func (r *registry) mcpList(w http.ResponseWriter, req *http.Request) {
 	page := []mcpServer{}
 	next := ""
 	for _, s := range all {
-		if s.Server.Name <= after {
+		if s.cursorKey() <= after {
 			continue
 		}
 		if v := q.Get("search"); v != "" && !strings.Contains(s.Server.Name, v) {
 			continue
 		}
-		if v := q.Get("version"); v != "" && v != "latest" && v != s.Server.Version {
+		switch v := q.Get("version"); {
+		case v == "latest" && !s.isLatest(), v != "" && v != "latest" && v != s.Server.Version:
 			continue
 		}
 		if !since.IsZero() {
-			u, _ := s.Meta["io.modelcontextprotocol.registry/official"].(map[string]any)["updatedAt"].(string)
+			u, _ := s.Meta[officialMeta].(map[string]any)["updatedAt"].(string)
 			if t, err := time.Parse(time.RFC3339, u); err != nil || t.Before(since) {
 				continue
 			}
 		}
 		if len(page) == limit {
-			next = base64.RawURLEncoding.EncodeToString([]byte(page[len(page)-1].Server.Name))
+			next = base64.RawURLEncoding.EncodeToString([]byte(page[len(page)-1].cursorKey()))
 			break
 		}
 		page = append(page, s)
@@ -193,36 +222,45 @@ func (r *registry) mcpList(w http.ResponseWriter, req *http.Request) {
 	writeJSON(w, http.StatusOK, map[string]any{"servers": page, "metadata": meta})
 }
 
-func (r *registry) mcpFind(w http.ResponseWriter, req *http.Request) (*mcpServer, bool) {
+// mcpFind returns the versions of the server named in the path, newest
+// first (404 when there is none).
+func (r *registry) mcpFind(w http.ResponseWriter, req *http.Request) ([]mcpServer, bool) {
 	all, err := r.mcpServers(req)
 	if err != nil {
 		r.fail(w, req, err)
 		return nil, false
 	}
 	name := req.PathValue("serverName")
-	for i := range all {
-		if all[i].Server.Name == name {
-			return &all[i], true
+	var out []mcpServer
+	for _, s := range all {
+		if s.Server.Name == name {
+			out = append(out, s)
 		}
 	}
-	writeJSON(w, http.StatusNotFound, map[string]string{"error": "Server not found"})
-	return nil, false
+	if len(out) == 0 {
+		writeJSON(w, http.StatusNotFound, map[string]string{"error": "Server not found"})
+		return nil, false
+	}
+	return out, true
 }
 
 func (r *registry) mcpVersions(w http.ResponseWriter, req *http.Request) {
-	if s, ok := r.mcpFind(w, req); ok {
-		writeJSON(w, http.StatusOK, map[string]any{"servers": []mcpServer{*s}, "metadata": map[string]any{"count": 1}})
+	if vs, ok := r.mcpFind(w, req); ok {
+		writeJSON(w, http.StatusOK, map[string]any{"servers": vs, "metadata": map[string]any{"count": len(vs)}})
 	}
 }
 
 func (r *registry) mcpVersion(w http.ResponseWriter, req *http.Request) {
-	s, ok := r.mcpFind(w, req)
+	vs, ok := r.mcpFind(w, req)
 	if !ok {
 		return
 	}
-	if v := req.PathValue("version"); v != "latest" && v != s.Server.Version {
-		writeJSON(w, http.StatusNotFound, map[string]string{"error": "Server version not found"})
-		return
+	want := req.PathValue("version")
+	for i := range vs {
+		if (want == "latest" && vs[i].isLatest()) || want == vs[i].Server.Version {
+			writeJSON(w, http.StatusOK, vs[i])
+			return
+		}
 	}
-	writeJSON(w, http.StatusOK, s)
+	writeJSON(w, http.StatusNotFound, map[string]string{"error": "Server version not found"})
 }

@@ -1,6 +1,9 @@
 package gateway
 
 import (
+	neturl "net/url"
+	"slices"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -59,4 +62,42 @@ func TestReadinessPage(t *testing.T) {
 		}
 	}
 	wantStatus(t, "unknown", e.do(t, "GET", "/apis/nope/readiness", "", nil, nil), 404)
+}
+
+// The readiness report's one-click selections are applied as new
+// versions: include only a tag, exclude write operations, discovery mode.
+func TestReadinessFixes(t *testing.T) {
+	e := newRegEnv(t, "", nil)
+	wantStatus(t, "upload", e.upload(t, "POST", "/admin/api/apis", map[string]string{"name": "pets", "upstream": e.upstream}, e.spec, nil), 201)
+	page := e.do(t, "GET", "/apis/pets/readiness", "", nil, nil)
+	for _, want := range []string{"Switch to discovery mode", "Exclude write operations (POST, PUT, PATCH, DELETE)", `name="fix" value="exclude-writes"`} {
+		if !strings.Contains(page.raw, want) {
+			t.Errorf("readiness page lacks %q", want)
+		}
+	}
+	fix := func(id string, version int) answer {
+		v := neturl.Values{"fix": {id}, "version": {strconv.Itoa(version)}}
+		return e.do(t, "POST", "/apis/pets/readiness", "application/x-www-form-urlencoded", strings.NewReader(v.Encode()), nil)
+	}
+	if a := fix("exclude-writes", 1); a.status != 200 || !strings.Contains(a.raw, "Version 2: 2 tools.") {
+		t.Errorf("exclude writes: %d\n%s", a.status, a.raw)
+	}
+	if got := e.tools(t, "pets"); !slices.Equal(got, []string{"getPet", "listPets"}) {
+		t.Errorf("after excluding writes: %v", got)
+	}
+	if a := fix("discovery", 1); a.status != 412 {
+		t.Errorf("stale fix: %d", a.status)
+	}
+	if a := fix("make-it-small", 2); a.status != 400 {
+		t.Errorf("unknown fix: %d", a.status)
+	}
+	if a := fix("discovery", 2); a.status != 200 || !strings.Contains(a.raw, "Version 3: 4 tools.") {
+		t.Errorf("discovery: %d", a.status)
+	}
+	if got := e.tools(t, "pets"); len(got) != 4 || got[0] != "call_operation" {
+		t.Errorf("after discovery: %v", got)
+	}
+	if a := fix("include-tag:nosuchtag", 3); a.status != 422 {
+		t.Errorf("a tag that selects nothing: %d", a.status)
+	}
 }

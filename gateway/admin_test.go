@@ -61,7 +61,7 @@ func (l *lockedBuffer) String() string {
 	return l.b.String()
 }
 
-func newRegEnv(t *testing.T, dbPath string, opts *RegistryOptions) *regEnv {
+func newRegEnv(t *testing.T, dbPath string, opts *RegistryOptions, lookupEnv ...func(string) (string, bool)) *regEnv {
 	t.Helper()
 	if dbPath == "" {
 		dbPath = filepath.Join(t.TempDir(), "registry.db")
@@ -71,13 +71,14 @@ func newRegEnv(t *testing.T, dbPath string, opts *RegistryOptions) *regEnv {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { st.Close() })
-	e := newRegEnvStore(t, st, opts)
+	e := newRegEnvStore(t, st, opts, lookupEnv...)
 	e.dbPath = dbPath
 	return e
 }
 
 // newRegEnvStore is newRegEnv on a store the caller opened.
-func newRegEnvStore(t *testing.T, st store.Store, opts *RegistryOptions) *regEnv {
+// lookupEnv, when given, resolves the gateway's fromEnv secrets.
+func newRegEnvStore(t *testing.T, st store.Store, opts *RegistryOptions, lookupEnv ...func(string) (string, bool)) *regEnv {
 	t.Helper()
 	up := httptest.NewServer(demoapi.New().Handler())
 	t.Cleanup(up.Close)
@@ -98,7 +99,11 @@ func newRegEnvStore(t *testing.T, st store.Store, opts *RegistryOptions) *regEnv
 		o.Store = st
 	}
 	audit := &lockedBuffer{}
-	g, err := New(t.Context(), Options{Config: cfg, Registry: &o, AuditLogger: slog.New(slog.NewTextHandler(audit, nil))})
+	gopts := Options{Config: cfg, Registry: &o, AuditLogger: slog.New(slog.NewTextHandler(audit, nil))}
+	if len(lookupEnv) > 0 {
+		gopts.LookupEnv = lookupEnv[0]
+	}
+	g, err := New(t.Context(), gopts)
 	if err != nil {
 		t.Fatal(err)
 	}

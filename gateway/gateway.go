@@ -99,6 +99,10 @@ type Gateway struct {
 	// observability (tracing.go, logctx.go)
 	tracing    *tracing
 	closeAudit func() error
+	// adminHandler serves the UI and admin API on adminListen (nil when
+	// they are on the main listener); adminAddr is its bound address.
+	adminHandler http.Handler
+	adminAddr    atomic.Value
 }
 
 // New loads every API and assembles the HTTP handler. It returns all
@@ -148,6 +152,8 @@ func New(ctx context.Context, opts Options) (*Gateway, error) {
 	if g.upstreamClient == nil {
 		g.upstreamClient = newUpstreamClient()
 	}
+	// The UI's try-it calls see the upstream requests they cause.
+	g.upstreamClient = tracingClient(g.upstreamClient)
 	if g.outboundClient == nil {
 		g.outboundClient = defaultOutboundClient()
 	}
@@ -259,6 +265,12 @@ func (g *Gateway) Run(ctx context.Context, ready func(addr net.Addr)) error {
 		return err
 	}
 	defer stopMetrics()
+	stopAdmin, err := g.serveAdmin()
+	if err != nil {
+		_ = ln.Close()
+		return err
+	}
+	defer stopAdmin()
 	defer g.closeObservability() // observability hook
 	if interval := g.cfg.ReloadInterval.D(); interval > 0 {
 		wctx, stop := context.WithCancel(ctx)

@@ -98,6 +98,9 @@ func parseCall(body []byte) ([]rpcCall, *rpcProblem) {
 		}
 		*c = rpcCall{JSONRPC: env.JSONRPC, ID: env.ID, RawMethod: env.Method, Result: env.Result, Error: env.Error}
 	}
+	if len(c.RawMethod) == 0 && len(c.Result) == 0 && len(c.Error) == 0 {
+		return nil, &rpcProblem{code: rpcInvalidRequest, msg: `invalid request: a JSON-RPC message needs a "method" (a request or notification), or a "result" or "error" (a response)`, id: validIDOrNil(c.ID)}
+	}
 	if len(c.RawMethod) > 0 {
 		if c.RawMethod[0] != '"' {
 			return nil, &rpcProblem{code: rpcInvalidRequest, msg: `invalid request: "method" must be a string`, id: validIDOrNil(c.ID)}

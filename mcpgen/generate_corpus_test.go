@@ -21,6 +21,7 @@ const corpusDir = "../../shared/specs"
 type corpusEntry struct {
 	file  string
 	bytes int
+	ops   int // operations (paths only), from the manifest
 }
 
 // corpusFiles lists the corpus entries from the manifest's first and
@@ -32,12 +33,16 @@ func corpusFiles(t *testing.T) []corpusEntry {
 		t.Skipf("corpus not available: %v", err)
 	}
 	var entries []corpusEntry
-	for _, m := range regexp.MustCompile("(?m)^\\| `([^`]+)` \\|[^|]*\\| ([0-9,]+) \\|").FindAllStringSubmatch(string(manifest), -1) {
+	for _, m := range regexp.MustCompile("(?m)^\\| `([^`]+)` \\|[^|]*\\| ([0-9,]+) \\| ([0-9,]+)").FindAllStringSubmatch(string(manifest), -1) {
 		n, err := strconv.Atoi(strings.ReplaceAll(m[2], ",", ""))
 		if err != nil {
 			t.Fatalf("manifest size %q: %v", m[2], err)
 		}
-		entries = append(entries, corpusEntry{file: m[1], bytes: n})
+		ops, err := strconv.Atoi(strings.ReplaceAll(m[3], ",", ""))
+		if err != nil {
+			t.Fatalf("manifest operations %q: %v", m[3], err)
+		}
+		entries = append(entries, corpusEntry{file: m[1], bytes: n, ops: ops})
 	}
 	if len(entries) == 0 {
 		t.Fatal("no corpus entries in MANIFEST.md")
@@ -89,6 +94,10 @@ func TestCorpus(t *testing.T) {
 			}
 			if want, ok := corpusWantTools[file]; ok && len(tools) != want {
 				t.Errorf("got %d tools, want %d", len(tools), want)
+			}
+			// Every operation becomes a tool (tools = operations).
+			if len(tools) != entry.ops {
+				t.Errorf("got %d tools for %d operations in the manifest", len(tools), entry.ops)
 			}
 			checkTools(t, tools)
 		})

@@ -35,3 +35,33 @@ func BenchmarkLoad(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkLoadDecoders compares, in one run, Load of the largest JSON
+// documents with the fast decoder and with kin-openapi's unmarshalling
+// (the baseline), without the cache:
+//
+//	go test ./openapi -run '^$' -bench LoadDecoders -benchmem -benchtime 5x
+func BenchmarkLoadDecoders(b *testing.B) {
+	for _, p := range benchSpecs {
+		if filepath.Ext(p) != ".json" {
+			continue
+		}
+		if _, err := os.Stat(p); err != nil {
+			b.Logf("skipping %s: %v", p, err)
+			continue
+		}
+		for _, dec := range []string{"fast", "kin"} {
+			b.Run(filepath.Base(p)+"/"+dec, func(b *testing.B) {
+				disableFastDecoder = dec == "kin"
+				defer func() { disableFastDecoder = false }()
+				b.ReportAllocs()
+				for b.Loop() {
+					doc, err := Load(b.Context(), Source{Path: p}, nil)
+					if err != nil || len(doc.Operations) == 0 {
+						b.Fatalf("Load: %v", err)
+					}
+				}
+			})
+		}
+	}
+}

@@ -12,12 +12,32 @@
 //     only to the source's own host and [LoadOptions.AllowedRefHosts], and
 //     in-memory documents reach nothing outside themselves. kin-openapi's
 //     global URI cache and http.DefaultClient are never used.
-//   - Leniency: real documents are often slightly invalid. When kin-openapi
-//     refuses a document as a whole, Load parses it itself, repairs what it
-//     can (operations given as $ref, $ref in place of description strings,
-//     "properties" given as $ref, relative references kin-openapi would
-//     resolve against the wrong file), and loads the rest operation by
-//     operation, leaving out each broken one with a diagnostic.
+//   - Decoding: single-file OpenAPI 3.0 and 3.1 JSON documents are decoded
+//     in one streaming pass straight into kin-openapi's model (decode.go),
+//     skipping what is never used (media-type examples, links, headers,
+//     callbacks); kin-openapi's own unmarshalling costs size × nesting
+//     depth. Other documents (YAML, Swagger 2.0, multi-file) go through
+//     kin-openapi's loader. Both bound schema nesting (maxDecodeDepth):
+//     deeper schemas become permissive with a warning.
+//   - Leniency: real documents are often slightly invalid, and a defect
+//     degrades the smallest enclosing piece, never the document. When
+//     kin-openapi refuses a document as a whole, Load parses it itself,
+//     repairs what it can (operations given as $ref, $ref in place of
+//     description strings, maps and lists of objects such as "properties",
+//     "parameters", "responses" or "content" given as $ref, relative
+//     references kin-openapi would resolve against the wrong file, OAS 3.1
+//     references to a schema's $id or $anchor, JSON-Schema-isms such as
+//     tuple "items" and wrongly typed keywords, each with a warning naming
+//     the schema), and loads the rest operation by operation, leaving out
+//     each still broken one with a diagnostic.
+//   - Load-time checks of what could never be called: invalid path
+//     templates and unsendable header names skip the operation (an
+//     optional header parameter only itself), reserved header parameters
+//     (Host, Authorization, Content-Length, ...) are dropped with a
+//     warning, and named schemas forming a cycle through allOf/anyOf/oneOf
+//     only become permissive with a warning.
+//   - References to anything but regular files (a FIFO, a device, a
+//     socket) are refused before they are opened.
 //   - Normalisation: merged parameters with serialisation defaults, the
 //     preferred request and success media types, effective security,
 //     servers, path keys with "#fragment" or "?query" suffixes, and a

@@ -42,3 +42,24 @@ func FuzzLoad(f *testing.F) {
 		_ = doc.Diagnostics.Format()
 	})
 }
+
+// FuzzFastDecode feeds arbitrary JSON to the fast decoder and its
+// reference resolution: they must not panic (Load would fall back to
+// kin-openapi, hiding the bug).
+func FuzzFastDecode(f *testing.F) {
+	for _, seed := range []string{
+		`{"openapi":"3.0.0","info":{"title":"t","version":"1"},"paths":{"/a/{id}":{"get":{"parameters":[{"name":"id","in":"path","schema":{"type":"string","nullable":true}}],"responses":{"200":{"description":"ok"}}}}}}`,
+		`{"openapi":"3.1.0","paths":{"/p":{"post":{"requestBody":{"$ref":"#/components/requestBodies/B"},"responses":{"200":{"$ref":"#/components/responses/R"}}}}},"components":{"schemas":{"S":{"type":["string","null"],"items":[true,{"$ref":"#/components/schemas/S"}],"exclusiveMinimum":9007199254740993}},"requestBodies":{"B":{"content":{"application/json":{"schema":{"$ref":"#/components/schemas/S","description":"d"}}}}},"responses":{"R":{"description":"r"}}},"webhooks":{"w":{}}}`,
+		`{"openapi":"3.0.3","paths":{"/x":{"get":{"parameters":[{"$ref":"#/components/parameters/P"}],"responses":{"default":{"description":"d","content":{"a/b":{"schema":{"allOf":[{"$ref":"#/components/schemas/A"}],"minLength":"x","enum":5}}}}}}}},"components":{"parameters":{"P":{"name":"p","in":"query","explode":1}},"schemas":{"A":{"$ref":"#/components/schemas/A"}}}}`,
+	} {
+		f.Add([]byte(seed))
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		for _, v := range []string{"3.0.3", "3.1.0"} {
+			doc, _, err := fastDecode(data, specVersion{version: v}, "fuzz")
+			if err == nil {
+				resolveLocal(doc)
+			}
+		}
+	})
+}

@@ -2,6 +2,7 @@ package openapi
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -89,6 +90,12 @@ type loadRun struct {
 	location *url.URL
 	reader   *refReader
 	diags    Diagnostics
+	// exact holds schema number keywords that float64 does not represent
+	// exactly (from the fast decoder).
+	exact map[*openapi3.Schema]map[string]json.Number
+	// inlinedContainers counts maps and lists given as $ref that the
+	// repair path inlined.
+	inlinedContainers int
 }
 
 // Load reads, resolves and normalises an OpenAPI 3.x or Swagger 2.0
@@ -300,6 +307,12 @@ func (r *loadRun) newLoader() *openapi3.Loader {
 // repairing, operation-by-operation loader when kin-openapi refuses the
 // document as a whole.
 func (r *loadRun) loadKin(data []byte, ver specVersion) (*openapi3.T, error) {
+	if !r.opts.Validate && !disableFastDecoder {
+		if doc := r.loadFast(data, ver); doc != nil {
+			return doc, nil
+		}
+	}
+	data = r.limitDepth(data)
 	doc, err := r.attempt(data, ver)
 	if err == nil {
 		return doc, nil
@@ -309,6 +322,47 @@ func (r *loadRun) loadKin(data []byte, ver specVersion) (*openapi3.T, error) {
 	}
 	r.logger.DebugContext(r.ctx, "whole-document load failed, repairing", "spec", r.label, "err", err)
 	return r.repair(data, ver, err)
+}
+
+// disableFastDecoder turns the fast decoder off (tests compare both ways).
+var disableFastDecoder bool
+
+// loadFast decodes the document with the fast decoder and resolves its
+// references with kin-openapi; nil when the document is not eligible or
+// does not load that way (the caller then runs kin-openapi as a whole,
+// which reports the problem or repairs it).
+func (r *loadRun) loadFast(data []byte, ver specVersion) (out *openapi3.T) {
+	defer func() {
+		// A document the fast decoder cannot handle must still get
+		// kin-openapi's chance.
+		if p := recover(); p != nil {
+			r.logger.Error("panic in the fast decoder", "spec", r.label, "panic", p, "stack", string(debug.Stack()))
+			out = nil
+		}
+	}()
+	doc, f, err := fastDecode(data, ver, r.label)
+	if err != nil {
+		r.logger.DebugContext(r.ctx, "fast decoder declined the document", "spec", r.label, "err", err)
+		return nil
+	}
+	if !f.kinResolve && resolveLocal(doc) {
+		r.logger.DebugContext(r.ctx, "fast decoder used", "spec", r.label)
+		r.diags = append(r.diags, f.diags...)
+		r.exact = f.big
+		// Nothing reads the root document again: let the collector have
+		// its bytes while the document is normalised.
+		if r.location != nil {
+			delete(r.reader.cache, r.location.String())
+		}
+		return doc
+	}
+	if err := r.newLoader().ResolveRefsIn(doc, r.location); err != nil {
+		r.logger.DebugContext(r.ctx, "fast-decoded document does not resolve", "spec", r.label, "err", err)
+		return nil
+	}
+	r.diags = append(r.diags, f.diags...)
+	r.exact = f.big
+	return doc
 }
 
 // attempt runs one kin-openapi load of data.

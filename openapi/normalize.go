@@ -38,6 +38,7 @@ type normalizer struct {
 func (r *loadRun) normalize(doc *openapi3.T, ver specVersion) *Document {
 	n := &normalizer{r: r, doc: doc, ids: map[string]string{}, unknownSchemes: map[string]bool{}}
 	n.sc = newSchemaConverter(doc.IsOpenAPI31OrLater(), &n.diags, r.label)
+	n.sc.exact = r.exact
 	out := &Document{
 		OpenAPIVersion:  ver.version,
 		Servers:         convertServers(doc.Servers),
@@ -69,6 +70,7 @@ func (r *loadRun) normalize(doc *openapi3.T, ver specVersion) *Document {
 		n.diags = append(n.diags, Diagnostic{Code: "spec.no-operations", Severity: SeverityInfo, File: r.label, Pointer: "/paths",
 			Message: "the document has no operations"})
 	}
+	n.breakCycles()
 	out.Schemas = n.sc.defs
 	out.Diagnostics = n.diags
 	return out
@@ -90,6 +92,13 @@ func (n *normalizer) pathItem(out *Document, key string, pi *openapi3.PathItem) 
 			Message: fmt.Sprintf("path key %q carries a query; requests go to %q with that query", key, p)})
 	}
 	ops := pi.Operations()
+	if err := checkPathTemplate(p); err != nil {
+		for _, m := range sortedKeys(ops) {
+			n.diags = append(n.diags, Diagnostic{Code: "path.invalid-template", Severity: SeverityError, File: n.r.label,
+				Pointer: base + "/" + strings.ToLower(m), Message: "operation skipped: " + err.Error()})
+		}
+		return
+	}
 	for _, m := range slices.SortedFunc(maps.Keys(ops), func(a, b string) int {
 		return cmp.Or(cmp.Compare(methodRank(a), methodRank(b)), strings.Compare(a, b))
 	}) {
@@ -221,6 +230,16 @@ func (n *normalizer) parameters(shared, own openapi3.Parameters, ptr string) ([]
 			p, err := n.parameter(pr.Value, pptr)
 			if err != nil {
 				return err
+			}
+			if p.In == InHeader {
+				if msg, unsendable := headerProblem(p.Name); msg != "" {
+					if unsendable && p.Required {
+						return fmt.Errorf("required %s", msg)
+					}
+					n.diags = append(n.diags, Diagnostic{Code: "parameter.dropped", Severity: SeverityWarning, File: n.r.label,
+						Pointer: pptr, Message: msg + "; parameter dropped"})
+					continue
+				}
 			}
 			if j := slices.IndexFunc(out, func(q *Parameter) bool { return q.Name == p.Name && q.In == p.In }); j >= 0 {
 				out[j] = p

@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/getkin/kin-openapi/openapi3"
@@ -137,8 +138,15 @@ func within(dir, name string) bool {
 	return rel != ".." && !strings.HasPrefix(rel, ".."+string(filepath.Separator)) && !filepath.IsAbs(rel)
 }
 
+// readFileLimited reads a regular file of at most maxBytes. Anything else
+// (a FIFO, a device, a socket, a directory) is refused before it is read:
+// the file is opened non-blocking, so opening a FIFO without a writer
+// returns at once instead of hanging the load, its reloads and shutdown.
 func readFileLimited(name string, maxBytes int64) ([]byte, error) {
-	f, err := os.Open(name)
+	if st, err := os.Stat(name); err == nil && !st.Mode().IsRegular() {
+		return nil, fmt.Errorf("read %s: not a regular file (%s)", name, fileKind(st.Mode()))
+	}
+	f, err := os.OpenFile(name, os.O_RDONLY|syscall.O_NONBLOCK, 0)
 	if err != nil {
 		return nil, fmt.Errorf("open spec file: %w", err)
 	}
@@ -148,12 +156,28 @@ func readFileLimited(name string, maxBytes int64) ([]byte, error) {
 		return nil, fmt.Errorf("stat %s: %w", name, err)
 	}
 	if !st.Mode().IsRegular() {
-		return nil, fmt.Errorf("read %s: not a regular file", name)
+		return nil, fmt.Errorf("read %s: not a regular file (%s)", name, fileKind(st.Mode()))
 	}
 	if st.Size() > maxBytes {
 		return nil, fmt.Errorf("read %s: larger than the %d byte limit", name, maxBytes)
 	}
 	return readSized(f, st.Size(), maxBytes, name)
+}
+
+// fileKind names a non-regular file mode for error messages.
+func fileKind(m os.FileMode) string {
+	switch {
+	case m.IsDir():
+		return "a directory"
+	case m&os.ModeNamedPipe != 0:
+		return "a named pipe"
+	case m&os.ModeSocket != 0:
+		return "a socket"
+	case m&os.ModeDevice != 0:
+		return "a device"
+	default:
+		return "mode " + m.String()
+	}
 }
 
 // readSized reads at most maxBytes from rd into a buffer sized for the

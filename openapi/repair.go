@@ -73,12 +73,20 @@ func (r *loadRun) repair(data []byte, ver specVersion, firstErr error) (*openapi
 		Message: "kin-openapi refused the document as a whole, loading it part by part: " + firstErr.Error(),
 	})
 	r.reader.transform = r.repairFile
+	defer func() {
+		if r.inlinedContainers > 0 {
+			r.diags = append(r.diags, Diagnostic{Code: "spec.container-ref", Severity: SeverityInfo, File: r.label,
+				Message: fmt.Sprintf("%d map(s) or list(s) given as $ref (not allowed by OpenAPI) were inlined", r.inlinedContainers)})
+		}
+	}()
 	if !ver.swagger {
 		r.inlineOperationRefs(root)
+		r.rewriteIDRefs(root)
 	}
 	if err := r.repairTree(root, r.location, true, root, 0); err != nil {
 		return nil, fmt.Errorf("repair document: %w", err)
 	}
+	r.repairSchemas(root, ver)
 
 	sections := v3Sections
 	if ver.swagger {
@@ -417,6 +425,18 @@ func refCode(err error) string {
 	}
 }
 
+// containerKeys are the keys whose value is a map or list of objects,
+// which some multi-file documents give as a $ref to another file (not
+// allowed by OpenAPI, and refused by kin-openapi): such a $ref is
+// replaced by the value it points to.
+var containerKeys = map[string]bool{
+	"parameters": true, "responses": true, "content": true, "headers": true, "encoding": true,
+	"links": true, "callbacks": true, "examples": true, "servers": true, "security": true,
+	"schemas": true, "requestBodies": true, "securitySchemes": true, "pathItems": true,
+	"definitions": true, "$defs": true, "paths": true, "webhooks": true, "variables": true,
+	"patternProperties": true, "tags": true,
+}
+
 // maxRepairDepth bounds nested reference resolution during repairs.
 const maxRepairDepth = 32
 
@@ -485,6 +505,21 @@ func (r *loadRun) repairTree(v any, base *url.URL, isRoot bool, root any, depth 
 				}
 			}
 			for k, c := range t {
+				if containerKeys[k] {
+					if obj, ok := c.(map[string]any); ok && len(obj) == 1 {
+						if ref, ok := obj["$ref"].(string); ok {
+							target, err := r.resolveTreeRef(root, base, isRoot, ref, depth)
+							if err != nil {
+								r.diags = append(r.diags, Diagnostic{Code: refCode(err), Severity: SeverityWarning, File: r.label,
+									Message: fmt.Sprintf("%q given as $ref %q left out: %v", k, ref, err)})
+								delete(t, k)
+								continue
+							}
+							t[k], c = target, target
+							r.inlinedContainers++
+						}
+					}
+				}
 				switch k {
 				case "$ref":
 					if s, ok := c.(string); ok {

@@ -1,6 +1,7 @@
 package openapi
 
 import (
+	"encoding/json"
 	"fmt"
 	"net/url"
 	"path"
@@ -32,6 +33,8 @@ type schemaConverter struct {
 	patterns map[string]bool
 	diags    *Diagnostics
 	file     string
+	// exact overrides number keywords float64 cannot hold exactly.
+	exact map[*openapi3.Schema]map[string]json.Number
 }
 
 func newSchemaConverter(is31 bool, diags *Diagnostics, file string) *schemaConverter {
@@ -223,8 +226,11 @@ func (c *schemaConverter) convert(s *openapi3.Schema, ptr string, depth int) Sch
 	setFloat(out, "minimum", s.Min)
 	setFloat(out, "maximum", s.Max)
 	setFloat(out, "multipleOf", s.MultipleOf)
+	exact := c.exact[s]
+	c.exactNumbers(out, exact, "minimum", "maximum", "multipleOf")
 	c.exclusive(out, "minimum", "exclusiveMinimum", s.ExclusiveMin)
 	c.exclusive(out, "maximum", "exclusiveMaximum", s.ExclusiveMax)
+	c.exactNumbers(out, exact, "exclusiveMinimum", "exclusiveMaximum")
 
 	// Strings.
 	if s.MinLength > 0 {
@@ -343,6 +349,21 @@ func (c *schemaConverter) convert(s *openapi3.Schema, ptr string, depth int) Sch
 		return Schema{"anyOf": []any{out, Schema{"type": "null"}}}
 	}
 	return out
+}
+
+// exactNumbers replaces the float64 values of keys by the exact integers
+// the document wrote, when float64 could not hold them.
+func (c *schemaConverter) exactNumbers(out Schema, exact map[string]json.Number, keys ...string) {
+	if exact == nil {
+		return
+	}
+	for _, k := range keys {
+		if n, ok := exact[k]; ok {
+			if _, set := out[k]; set {
+				out[k] = n
+			}
+		}
+	}
 }
 
 // exclusive writes an exclusive bound in 2020-12 (numeric) form.

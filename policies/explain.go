@@ -123,3 +123,16 @@ func orDash(s string) string {
 	}
 	return s
 }
+
+// DecidedBy names what decides the tool's requirement when every rule
+// condition holds — the "DECIDED BY" column of [Explain]: a rule
+// ("rule:<name>"), the operation's policy extension ("extension:…"), the OpenAPI security
+// or the default, with " (conditional)" when conditions take part. It is
+// empty for an unknown tool.
+func (s *Set) DecidedBy(tool string) string {
+	e := s.tools[tool]
+	if e == nil {
+		return ""
+	}
+	return staticSource(e)
+}

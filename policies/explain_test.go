@@ -31,6 +31,14 @@ uploadImage  POST /pets/{petId}/image  pets:write               openapi:security
 	if diff := cmp.Diff(want, b.String()); diff != "" {
 		t.Errorf("Explain mismatch (-want +got):\n%s", diff)
 	}
+	// DecidedBy is Explain's last column.
+	for tool, want := range map[string]string{
+		"deletePet": "rule:admins-only-delete (conditional)", "tagPet": "extension:x-rest2mcp-scopes (conditional)", "nope": "",
+	} {
+		if got := set.DecidedBy(tool); got != want {
+			t.Errorf("DecidedBy(%s) = %q, want %q", tool, got, want)
+		}
+	}
 	plain := mustCompile(t, nil, petDoc())
 	b.Reset()
 	if err := Explain(&b, plain, nil); err != nil {

@@ -28,6 +28,10 @@ var (
 	// ErrInvalid: the record breaks a rule of the store (a bad name, a
 	// secret value instead of a reference); the message says which.
 	ErrInvalid = errors.New("invalid")
+	// ErrUnavailable: the store's database cannot be reached (PostgreSQL
+	// is down or the connection was lost); nothing was written. Replicas
+	// keep serving what they have and catch up when it returns.
+	ErrUnavailable = errors.New("store unavailable")
 )
 
 // Store is the registry's storage. It is declared here, on the provider
@@ -76,9 +80,6 @@ type API struct {
 	CreatedAt time.Time `json:"createdAt"`
 	// Message says what this version changed ("upload", "rollback to 3").
 	Message string `json:"message,omitempty"`
-	// ReadOnly marks an API defined by the configuration file (see
-	// [WithStatic]); it is never stored.
-	ReadOnly bool `json:"readOnly,omitempty"`
 	// Spec is the OpenAPI document.
 	Spec Spec `json:"spec"`
 	// Settings say how the API is served.
@@ -151,9 +152,13 @@ type Settings struct {
 	// Include and Exclude select operations (nil Include = all).
 	Include *Selector `json:"include,omitempty"`
 	Exclude *Selector `json:"exclude,omitempty"`
-	// Mode is the gateway's serving mode for the API (for example the
-	// tool visibility "all" or "granted"); the store does not interpret it.
+	// Mode is the gateway's serving mode for the API ("tools" or
+	// "discovery"); the store does not interpret it.
 	Mode string `json:"mode,omitempty"`
+	// Toolsets splits the API into toolset endpoints, in the shape of the
+	// configuration file's toolsets ("auto" or a list); the store does
+	// not interpret it.
+	Toolsets json.RawMessage `json:"toolsets,omitempty"`
 }
 
 // Selector selects operations; it has the fields of the configuration
@@ -177,6 +182,35 @@ type Operation struct {
 	// Scopes, when non-nil, are the scopes the tool requires (all of
 	// them); an empty non-nil slice requires none beyond a valid token.
 	Scopes []string `json:"scopes"`
+	// Annotations, when set, override the tool's MCP annotation hints
+	// (each nil hint keeps the generated one).
+	Annotations *Annotations `json:"annotations,omitempty"`
+}
+
+// Annotations override MCP tool annotation hints; nil keeps the
+// generated hint.
+type Annotations struct {
+	ReadOnly    *bool `json:"readOnlyHint,omitempty"`
+	Destructive *bool `json:"destructiveHint,omitempty"`
+	Idempotent  *bool `json:"idempotentHint,omitempty"`
+	OpenWorld   *bool `json:"openWorldHint,omitempty"`
+}
+
+func (a *Annotations) clone() *Annotations {
+	if a == nil {
+		return nil
+	}
+	c := &Annotations{}
+	for _, p := range []struct {
+		dst **bool
+		src *bool
+	}{{&c.ReadOnly, a.ReadOnly}, {&c.Destructive, a.Destructive}, {&c.Idempotent, a.Idempotent}, {&c.OpenWorld, a.OpenWorld}} {
+		if p.src != nil {
+			v := *p.src
+			*p.dst = &v
+		}
+	}
+	return c
 }
 
 // VersionInfo describes one version without its contents.
@@ -189,15 +223,13 @@ type VersionInfo struct {
 	Source     Source    `json:"source"`
 	// Tools is the number of entries in the version's tool-name mapping.
 	Tools int `json:"tools"`
-	// ReadOnly marks an API from the configuration file.
-	ReadOnly bool `json:"readOnly,omitempty"`
 }
 
 // Info returns the description of a.
 func (a *API) Info() VersionInfo {
 	return VersionInfo{
 		Name: a.Name, Version: a.Version, CreatedAt: a.CreatedAt, Message: a.Message,
-		SpecDigest: a.Spec.Digest, Source: a.Spec.Source, Tools: len(a.ToolNames), ReadOnly: a.ReadOnly,
+		SpecDigest: a.Spec.Digest, Source: a.Spec.Source, Tools: len(a.ToolNames),
 	}
 }
 
@@ -208,6 +240,7 @@ func (a *API) Clone() *API {
 	c.Settings.ServerVariables = maps.Clone(a.Settings.ServerVariables)
 	c.Settings.Include = a.Settings.Include.clone()
 	c.Settings.Exclude = a.Settings.Exclude.clone()
+	c.Settings.Toolsets = slices.Clone(a.Settings.Toolsets)
 	c.Policy = slices.Clone(a.Policy)
 	if a.Operations != nil {
 		c.Operations = make(map[string]Operation, len(a.Operations))
@@ -217,6 +250,7 @@ func (a *API) Clone() *API {
 				o.Enabled = &e
 			}
 			o.Scopes = slices.Clone(o.Scopes)
+			o.Annotations = o.Annotations.clone()
 			c.Operations[k] = o
 		}
 	}
@@ -284,7 +318,7 @@ func Rollback(ctx context.Context, s Store, name string, to, ifVersion int64) (*
 	}
 	return s.Update(ctx, name, ifVersion, func(a *API) error {
 		o := old.Clone()
-		o.Name, o.Version, o.CreatedAt, o.ReadOnly = a.Name, a.Version, a.CreatedAt, a.ReadOnly
+		o.Name, o.Version, o.CreatedAt = a.Name, a.Version, a.CreatedAt
 		o.Message = "rollback to " + strconv.FormatInt(to, 10)
 		*a = *o
 		return nil

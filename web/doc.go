@@ -18,5 +18,8 @@
 // 'none' and nosniff on every page; state-changing requests are refused
 // when they come from another origin (net/http's CrossOriginProtection,
 // which checks Sec-Fetch-Site and Origin). Sign-in is the gateway's job:
-// mount the handler behind it.
+// mount the handler behind it, and pass the signed-in admin with
+// [WithSession]; every post form then carries the session's CSRF token (the
+// hidden field [CSRFField]) for the gateway to check, and the header offers
+// Sign out. [Handler.ServeNotice] renders the sign-in's own pages.
 package web

@@ -2,9 +2,12 @@ package web
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"time"
+
+	"github.com/rest2mcp/rest2mcp/store"
 )
 
 // Registry is what the UI needs from the registry service. The gateway
@@ -35,8 +38,8 @@ type Registry interface {
 // settings and spec and deletes it; without it the API page shows none of
 // these forms.
 type Editor interface {
-	// UpdateSettings changes the API's upstream, tool prefix and timeout
-	// as a new version; ifVersion as in the store.
+	// UpdateSettings changes the API's upstream, tool prefix, timeout,
+	// mode and upstream auth as a new version; ifVersion as in the store.
 	UpdateSettings(ctx context.Context, name string, ifVersion int64, s Settings) error
 	// PutSpec builds and stores a new version of the API's spec (Spec or
 	// SpecURL of req); a spec that fails changes nothing.
@@ -51,6 +54,16 @@ type Settings struct {
 	ToolPrefix string
 	// Timeout is a duration such as "30s"; empty means the default.
 	Timeout string
+	// Mode is "tools" (one tool per operation; empty means it) or
+	// "discovery" (four tools that search, describe and call them).
+	Mode string
+	// Toolsets is the toolsets setting as JSON ("auto" or a list of
+	// {name, include, exclude}); empty means none.
+	Toolsets string
+	// UpstreamAuth is the upstream-auth section as JSON (the
+	// configuration file's shape, secrets as fromEnv/fromFile references
+	// only); empty means none.
+	UpstreamAuth string
 }
 
 // SpecChange is what a new spec version changed.
@@ -120,6 +133,30 @@ type Readiness struct {
 	// Tags counts the tools per tag, most first: excluding big tags is
 	// the quickest way under the cap.
 	Tags []TagCount
+	// Fixes are one-click selections that reduce the tool count, each
+	// applied as a new version (stored APIs only).
+	Fixes []Fix
+	// Version is the version the fixes apply to.
+	Version int64
+}
+
+// Fix is one selection the readiness report offers.
+type Fix struct {
+	// ID names the fix for [ReadinessFixer.ApplyFix]: "discovery",
+	// "exclude-writes" or "include-tag:<tag>".
+	ID    string
+	Label string
+	// Tools is the number of tools after the fix.
+	Tools int
+}
+
+// ReadinessFixer is the optional part of a [Registry] that applies the
+// readiness report's fixes.
+type ReadinessFixer interface {
+	// ApplyFix applies fix (a [Fix.ID]) to the API's settings as a new
+	// version and returns the new version's tool count; ifVersion as in
+	// the store.
+	ApplyFix(ctx context.Context, name, fix string, ifVersion int64) (*SpecChange, error)
 }
 
 // ToolCost is the size of one tool's definition.
@@ -148,8 +185,12 @@ type Version struct {
 	// Tools is the number of tools the version serves.
 	Tools int
 	// Added and Removed name the tools that appeared and disappeared
-	// since the version before.
-	Added, Removed []string
+	// since the version before; Changed those whose description or
+	// schemas changed, Breaking those removed or whose input schema
+	// changed.
+	Added, Removed, Changed, Breaking []string
+	// DiffNote says when the diff is by tool names only.
+	DiffNote string
 }
 
 // APISummary is one row of the APIs list.
@@ -197,9 +238,45 @@ type Operation struct {
 	Enabled     bool   `json:"enabled"`
 	// Scopes are the scopes a caller needs.
 	Scopes []string `json:"scopes"`
-	// ScopesFrom says what decides them ("set here", "policy", "spec
-	// security", …).
+	// ScopesFrom says what decides them ("set here", "decided by
+	// rule:<name>", "spec security", …).
 	ScopesFrom string `json:"scopesFrom,omitempty"`
+	// Annotations are the tool's MCP annotation hints as served.
+	Annotations Hints `json:"annotations"`
+	// InputSchema is the tool's input schema (the try-it form is
+	// generated from it); nil for a disabled operation.
+	InputSchema json.RawMessage `json:"inputSchema,omitempty"`
+}
+
+// Hints are a tool's MCP annotation hints.
+type Hints struct {
+	ReadOnly    bool `json:"readOnlyHint"`
+	Destructive bool `json:"destructiveHint"`
+	Idempotent  bool `json:"idempotentHint"`
+	OpenWorld   bool `json:"openWorldHint"`
+}
+
+// Tester is the optional part of a [Registry] behind the try-it form:
+// it calls a tool through the API's own MCP handler, as a client does.
+type Tester interface {
+	// TryTool calls tool of the API with args; token, when set, is sent
+	// as the caller's bearer token. A refused or failed call is a result,
+	// not an error.
+	TryTool(ctx context.Context, name, tool string, args map[string]any, token string) (*TryResult, error)
+}
+
+// TryResult is what a try-it call did.
+type TryResult struct {
+	Tool string
+	// Requests are the upstream request lines ("GET https://…/pets?limit=2"),
+	// with query values that may carry secrets redacted.
+	Requests []string
+	// Status is the HTTP status of the MCP answer.
+	Status int
+	// IsError reports a tool error, a JSON-RPC error or a refused call.
+	IsError bool
+	// Result is the tool result (indented JSON) or the error.
+	Result string
 }
 
 // OperationPatch is an edit of one operation; nil fields stay.
@@ -211,6 +288,9 @@ type OperationPatch struct {
 	// Description, when non-nil, replaces the description ("" restores
 	// the spec's).
 	Description *string
+	// Annotations, when non-nil, replace the annotation overrides (an
+	// empty value restores the generated hints).
+	Annotations *store.Annotations
 }
 
 // UploadRequest is an uploaded spec with the API's settings.

@@ -68,7 +68,7 @@ func New(reg Registry, opts *Options) (*Handler, error) {
 		h.log = slog.New(slog.DiscardHandler)
 	}
 	funcs := template.FuncMap{"join": func(s []string) string { return strings.Join(s, " ") }}
-	for _, p := range []string{"apis", "upload", "api", "connect", "versions", "readiness", "policy"} {
+	for _, p := range []string{"apis", "upload", "api", "operation", "connect", "versions", "readiness", "policy", "notice"} {
 		t, err := template.New(p).Funcs(funcs).ParseFS(templateFS, "templates/layout.html", "templates/"+p+".html")
 		if err != nil {
 			return nil, fmt.Errorf("web: template %s: %w", p, err)
@@ -88,9 +88,17 @@ func New(reg Registry, opts *Options) (*Handler, error) {
 	m.HandleFunc("POST /upload", h.upload)
 	m.HandleFunc("GET /apis/{name}", h.detail)
 	m.HandleFunc("POST /apis/{name}/operations", h.patchOperation)
+	m.HandleFunc("GET /apis/{name}/operation", h.operationPage)
+	m.HandleFunc("POST /apis/{name}/annotations", h.saveAnnotations)
+	if _, ok := reg.(Tester); ok {
+		m.HandleFunc("POST /apis/{name}/try", h.tryTool)
+	}
 	m.HandleFunc("GET /apis/{name}/connect", h.connect)
 	m.HandleFunc("GET /apis/{name}/versions", h.versions)
 	m.HandleFunc("GET /apis/{name}/readiness", h.readiness)
+	if _, ok := reg.(ReadinessFixer); ok {
+		m.HandleFunc("POST /apis/{name}/readiness", h.applyFix)
+	}
 	if _, ok := reg.(Editor); ok {
 		m.HandleFunc("POST /apis/{name}/settings", h.saveSettings)
 		m.HandleFunc("POST /apis/{name}/spec", h.putSpec)
@@ -146,16 +154,29 @@ type page struct {
 	Decisions             []Decision
 	HasPolicy             bool
 	HasEditor             bool
-	MaxSize               string
-	MCPJSON               string
+	HasTester             bool
+	HasFixer              bool
+	// Op is the operation of the operation page, Fields its try-it form
+	// and Try the last try-it call.
+	Op      *Operation
+	Fields  []Field
+	Try     *TryResult
+	MaxSize string
+	MCPJSON string
 	// VSCodeURI is a vscode: link, built here from validated values
 	// (html/template would otherwise refuse the scheme).
 	VSCodeURI template.URL
 	VSCodeWeb string
+	// Session is the signed-in admin (see signin.go); Notice a sign-in page.
+	Session *Session
+	Notice  *Notice
 }
 
 func (h *Handler) render(w http.ResponseWriter, r *http.Request, status int, name string, p *page) {
 	p.Base, p.CSS = h.opts.Base, h.css
+	if s, ok := SessionFrom(r.Context()); ok {
+		p.Session = &s
+	}
 	_, p.HasPolicy = h.reg.(PolicyService)
 	_, p.HasEditor = h.reg.(Editor)
 	if p.MaxSize == "" {
@@ -194,6 +215,8 @@ func Status(err error) int {
 		return http.StatusConflict
 	case errors.Is(err, store.ErrInvalid):
 		return http.StatusBadRequest
+	case errors.Is(err, store.ErrUnavailable):
+		return http.StatusServiceUnavailable
 	}
 	return http.StatusInternalServerError
 }
@@ -202,6 +225,10 @@ func Status(err error) int {
 // caller's mistakes, a generic one for internal errors (logged).
 func (h *Handler) errorText(r *http.Request, err error) (int, string, []Diagnostic) {
 	st := Status(err)
+	if st == http.StatusServiceUnavailable {
+		h.log.WarnContext(r.Context(), "registry request failed: store unavailable", "path", r.URL.Path, "err", err)
+		return st, "The registry's database is unavailable: nothing was changed. The gateway keeps serving the APIs it has; try again later.", nil
+	}
 	if st >= 500 {
 		h.log.ErrorContext(r.Context(), "registry request failed", "path", r.URL.Path, "err", err)
 		return st, "Something went wrong on the server; the log has the details.", nil
@@ -434,7 +461,38 @@ func (h *Handler) readiness(w http.ResponseWriter, r *http.Request) {
 		h.render(w, r, st, "apis", &page{Title: "LLM readiness", Nav: "apis", Error: msg})
 		return
 	}
-	h.render(w, r, http.StatusOK, "readiness", &page{Title: "LLM readiness of " + rd.Name, Nav: "apis", Readiness: rd})
+	p := &page{Title: "LLM readiness of " + rd.Name, Nav: "apis", Readiness: rd}
+	if v := r.URL.Query().Get("fixed"); v != "" {
+		p.Flash = fmt.Sprintf("Version %s: %d tools.", v, rd.Tools)
+	}
+	_, p.HasFixer = h.reg.(ReadinessFixer)
+	h.render(w, r, http.StatusOK, "readiness", p)
+}
+
+// applyFix applies one of the readiness report's fixes as a new version.
+func (h *Handler) applyFix(w http.ResponseWriter, r *http.Request) {
+	name := r.PathValue("name")
+	r.Body = http.MaxBytesReader(w, r.Body, 64<<10)
+	if err := r.ParseForm(); err != nil {
+		http.Error(w, "bad form", http.StatusBadRequest)
+		return
+	}
+	ch, err := h.reg.(ReadinessFixer).ApplyFix(r.Context(), name, r.PostFormValue("fix"), formVersion(r))
+	if err != nil {
+		st, msg, diags := h.errorText(r, err)
+		if st == http.StatusPreconditionFailed {
+			msg = "Someone changed this API since the page was loaded; nothing was changed. The page now shows the latest version."
+		}
+		rd, gerr := h.reg.Readiness(r.Context(), name)
+		if gerr != nil {
+			h.render(w, r, st, "apis", &page{Title: "LLM readiness", Nav: "apis", Error: msg})
+			return
+		}
+		_, has := h.reg.(ReadinessFixer)
+		h.render(w, r, st, "readiness", &page{Title: "LLM readiness of " + rd.Name, Nav: "apis", Readiness: rd, Error: msg, Diagnostics: diags, HasFixer: has})
+		return
+	}
+	http.Redirect(w, r, h.opts.Base+"/apis/"+url.PathEscape(name)+"/readiness?fixed="+strconv.FormatInt(ch.Version, 10), http.StatusSeeOther)
 }
 
 // policyPage renders the policy editor and, when asked, the simulator.
@@ -529,7 +587,8 @@ func (h *Handler) saveSettings(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "bad form", http.StatusBadRequest)
 		return
 	}
-	s := Settings{Upstream: r.PostFormValue("upstream"), ToolPrefix: r.PostFormValue("toolPrefix"), Timeout: r.PostFormValue("timeout")}
+	s := Settings{Upstream: r.PostFormValue("upstream"), ToolPrefix: r.PostFormValue("toolPrefix"), Timeout: r.PostFormValue("timeout"),
+		Mode: r.PostFormValue("mode"), Toolsets: r.PostFormValue("toolsets"), UpstreamAuth: r.PostFormValue("upstreamAuth")}
 	if err := h.reg.(Editor).UpdateSettings(r.Context(), name, formVersion(r), s); err != nil {
 		h.editFailed(w, r, name, err)
 		return

@@ -21,12 +21,17 @@ import (
 // registryFlags choose the registry's store.
 type registryFlags struct {
 	dataDir, store, adminTokenFile string
+	// adminTokenValue is --admin-token (visible in ps: prefer the file or
+	// the environment); adminListen is --admin-listen.
+	adminTokenValue, adminListen string
 }
 
 func (f *registryFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&f.dataDir, "data-dir", "", "keep the registry (uploaded APIs) in a SQLite database in this directory")
 	fs.StringVar(&f.store, "store", "", "registry store: postgres://… (several replicas) or a SQLite file path; also REST2MCP_STORE or store: in the config")
-	fs.StringVar(&f.adminTokenFile, "admin-token-file", "", "file holding the registry admin API's bearer token (or REST2MCP_ADMIN_TOKEN); required away from loopback")
+	fs.StringVar(&f.adminTokenFile, "admin-token-file", "", "file holding the registry admin API's bearer token (or REST2MCP_ADMIN_TOKEN); required away from loopback without OIDC sign-in")
+	fs.StringVar(&f.adminTokenValue, "admin-token", "", "the registry admin API's bearer token (shows in ps: prefer --admin-token-file or REST2MCP_ADMIN_TOKEN)")
+	fs.StringVar(&f.adminListen, "admin-listen", "", "separate address for the registry UI and admin API, e.g. 127.0.0.1:8081 (the main listener then does not serve them)")
 }
 
 // registryFile is the SQLite file name in a data directory.
@@ -38,6 +43,9 @@ const registryFile = "registry.db"
 // user data directory, so that "rest2mcp serve" alone gives a registry
 // with its UI on loopback.
 func (f *registryFlags) resolveStore(cfg *config.Config, zeroConfig bool, lookupEnv func(string) (string, bool)) error {
+	if f.adminListen != "" {
+		cfg.AdminListen = f.adminListen
+	}
 	switch {
 	case f.store != "" && f.dataDir != "":
 		return errors.New("use either --store or --data-dir, not both")
@@ -125,7 +133,7 @@ func registryOptions(ctx context.Context, cfg *config.Config, f serveFlags, look
 	if cfg.Store == "" {
 		return nil, func() {}, nil
 	}
-	token, err := adminToken(f.registry.adminTokenFile, lookupEnv)
+	token, err := adminToken(f.registry.adminTokenFile, f.registry.adminTokenValue, lookupEnv)
 	if err != nil {
 		return nil, func() {}, err
 	}
@@ -133,7 +141,7 @@ func registryOptions(ctx context.Context, cfg *config.Config, f serveFlags, look
 	if err != nil {
 		return nil, func() {}, err
 	}
-	o := &gateway.RegistryOptions{Store: st, AdminToken: token}
+	o := &gateway.RegistryOptions{Store: st, AdminToken: token, Seed: f.seed}
 	if len(f.issuers) > 0 {
 		o.Auth = &authbridge.Config{}
 		for _, iss := range f.issuers {
@@ -143,12 +151,16 @@ func registryOptions(ctx context.Context, cfg *config.Config, f serveFlags, look
 	return o, func() { st.Close() }, nil
 }
 
-// adminToken reads the admin token from --admin-token-file or
-// REST2MCP_ADMIN_TOKEN ("" for none). Tokens shorter than 16 characters
-// are refused: they guard every registry change.
-func adminToken(file string, lookupEnv func(string) (string, bool)) (string, error) {
+// adminToken reads the admin token from --admin-token-file, --admin-token
+// (value) or REST2MCP_ADMIN_TOKEN ("" for none). Tokens shorter than 16
+// characters are refused: they guard every registry change.
+func adminToken(file, value string, lookupEnv func(string) (string, bool)) (string, error) {
 	var tok string
 	switch {
+	case file != "" && value != "":
+		return "", errors.New("admin token: use either --admin-token-file or --admin-token, not both")
+	case value != "":
+		tok = strings.TrimSpace(value)
 	case file != "":
 		b, err := os.ReadFile(file)
 		if err != nil {

@@ -146,17 +146,53 @@ func TestAdminTokenSources(t *testing.T) {
 		return func(k string) (string, bool) { return v, k == "REST2MCP_ADMIN_TOKEN" && v != "" }
 	}
 	for _, tc := range []struct {
-		name, file, env, want, wantErr string
+		name, file, value, env, want, wantErr string
 	}{
-		{"none", "", "", "", ""},
-		{"env", "", "0123456789abcdef-env", "0123456789abcdef-env", ""},
-		{"file beats env", file, "0123456789abcdef-env", "0123456789abcdef-from-file", ""},
-		{"too short", "", "short", "", "16 characters"},
-		{"missing file", "/nonexistent/token", "", "", "admin token"},
+		{"none", "", "", "", "", ""},
+		{"env", "", "", "0123456789abcdef-env", "0123456789abcdef-env", ""},
+		{"file beats env", file, "", "0123456789abcdef-env", "0123456789abcdef-from-file", ""},
+		{"flag beats env", "", "0123456789abcdef-flag", "0123456789abcdef-env", "0123456789abcdef-flag", ""},
+		{"flag and file", file, "0123456789abcdef-flag", "", "", "not both"},
+		{"flag too short", "", "short", "", "", "16 characters"},
+		{"too short", "", "", "short", "", "16 characters"},
+		{"missing file", "/nonexistent/token", "", "", "", "admin token"},
 	} {
-		got, err := adminToken(tc.file, env(tc.env))
+		got, err := adminToken(tc.file, tc.value, env(tc.env))
 		if got != tc.want || (tc.wantErr == "") != (err == nil) || (err != nil && !strings.Contains(err.Error(), tc.wantErr)) {
 			t.Errorf("%s: %q, %v; want %q, %q", tc.name, got, err, tc.want, tc.wantErr)
 		}
+	}
+}
+
+// TestAdminFlags: --admin-listen becomes adminListen, and --admin-token
+// (shown in ps) is accepted with a warning.
+func TestAdminFlags(t *testing.T) {
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	var f serveFlags
+	f.register(fs)
+	if err := fs.Parse([]string{"--data-dir", t.TempDir(), "--admin-listen", "127.0.0.1:0", "--admin-token", "0123456789abcdef-flag", "--cache-dir", "off"}); err != nil {
+		t.Fatal(err)
+	}
+	cfg, _, err := f.loadConfig(t.Context(), func(string) (string, bool) { return "", false })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.AdminListen != "127.0.0.1:0" {
+		t.Errorf("adminListen = %q", cfg.AdminListen)
+	}
+	if err := cfg.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(t.Context())
+	var logs bytes.Buffer
+	done := make(chan error, 1)
+	go func() {
+		done <- serve(ctx, cfg, nil, f, &logs, nil, func(net.Addr) { cancel() })
+	}()
+	if err := <-done; err != nil {
+		t.Fatalf("serve: %v", err)
+	}
+	if !strings.Contains(logs.String(), "--admin-token shows the token") || strings.Contains(logs.String(), "0123456789abcdef-flag") {
+		t.Errorf("logs:\n%s", logs.String())
 	}
 }

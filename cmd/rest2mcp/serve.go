@@ -42,6 +42,9 @@ type serveFlags struct {
 	selection                                       selectionFlags
 	mode, toolsets                                  string
 	registry                                        registryFlags
+	// seed are APIs the registry uploads at start (rest2mcp demo); not a
+	// flag.
+	seed []gateway.SeedAPI
 }
 
 func (f *serveFlags) register(fs *flag.FlagSet) {
@@ -100,12 +103,15 @@ func serve(ctx context.Context, cfg *config.Config, docs map[string]*openapi.Doc
 		return err
 	}
 	defer closeStore()
+	if f.registry.adminTokenValue != "" {
+		log.Warn("--admin-token shows the token to every user of this machine (ps, /proc); prefer --admin-token-file or REST2MCP_ADMIN_TOKEN")
+	}
 	g, err := gateway.New(ctx, gateway.Options{Config: cfg, Logger: log, LookupEnv: lookupEnv, Version: version, Documents: docs, Registry: reg})
 	if err != nil {
 		return err
 	}
 	if reg != nil {
-		log.Info("registry", "ui", cfg.PublicURL+"/", "admin_api", cfg.PublicURL+"/admin/api/", "store", redactDSN(cfg.Store))
+		log.Info("registry", "ui", cfg.AdminPublicURL()+"/", "admin_api", cfg.AdminPublicURL()+"/admin/api/", "store", redactDSN(cfg.Store))
 	}
 	for _, a := range g.APIs() {
 		attrs := []any{"api", a.Name(), "endpoint", a.ResourceURL(), "tools", len(a.Tools())}
@@ -305,18 +311,21 @@ func cmdDemo(ctx context.Context, args []string, stderr io.Writer, lookupEnv fun
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
+	return runDemo(ctx, f, stderr, lookupEnv, nil)
+}
+
+// runDemo serves the demo; ready, when set, is called with the listener's
+// address after the banner.
+func runDemo(ctx context.Context, f serveFlags, stderr io.Writer, lookupEnv func(string) (string, bool), ready func(net.Addr)) error {
 	demo, err := startDemoPetstore()
 	if err != nil {
 		return err
 	}
 	defer demo.close()
-	cfg := &config.Config{
-		Listen: f.listen,
-		APIs:   []config.API{{Name: "petstore", Spec: demo.spec, Upstream: demo.upstream}},
-		// A throwaway registry beside the demo spec: the UI shows the
-		// Petstore and takes uploads.
-		Store: filepath.Join(filepath.Dir(demo.spec), "registry.db"),
-	}
+	// The Petstore is a stored API in a throwaway registry: the UI shows
+	// it, edits it (tools, scopes, policy, versions) and takes uploads.
+	cfg := &config.Config{Listen: f.listen, Store: filepath.Join(filepath.Dir(demo.spec), "registry.db")}
+	f.seed = []gateway.SeedAPI{{Name: "petstore", Upstream: demo.upstream, FileName: "petstore.yaml", Spec: examples.PetstoreSpec}}
 	cfg.ApplyDefaults()
 	banner := func(net.Addr) {
 		u := cfg.ResourceURL("petstore")
@@ -326,6 +335,10 @@ func cmdDemo(ctx context.Context, args []string, stderr io.Writer, lookupEnv fun
 		fmt.Fprintf(stderr, "                     -H 'Mcp-Protocol-Version: 2025-11-25' -d '{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"tools/list\"}'\n")
 		fmt.Fprintf(stderr, "  call one:        ... -d '{\"jsonrpc\":\"2.0\",\"id\":2,\"method\":\"tools/call\",\"params\":{\"name\":\"getPet\",\"arguments\":{\"petId\":1}}}'\n")
 		fmt.Fprintf(stderr, "  or point an MCP client (VS Code: examples/vscode/) at %s\n\n", u)
+	}
+	if ready != nil {
+		b := banner
+		banner = func(a net.Addr) { b(a); ready(a) }
 	}
 	if err := serve(ctx, cfg, nil, f, stderr, lookupEnv, banner); err != nil {
 		if strings.Contains(err.Error(), "address already in use") {

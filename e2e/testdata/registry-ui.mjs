@@ -2,7 +2,8 @@
 // playwright-core, as a person (and a screen reader) would: it finds
 // controls by their labels and roles, never by CSS. It uploads a spec,
 // reads the tool count, disables one operation, requires a scope on
-// another, opens the Connect page, then lists the tools with the official
+// another, calls a tool from its try-it form, opens the Connect page,
+// then lists the tools with the official
 // MCP TypeScript SDK client to see the change.
 //
 // Usage: node registry-ui.mjs --base URL --spec FILE --upstream URL --shots DIR
@@ -69,16 +70,27 @@ try {
   result.summaryAfter = (await page.getByText(/\d+ tools/).first().textContent()).trim();
   result.screenshots.push(await shot('3-edited.png'));
 
+  // The operation page of listPets: what decides its scopes, and the
+  // try-it form generated from its input schema, which calls the tool
+  // through the API's MCP endpoint.
+  await page.getByRole('link', { name: /^Annotations, try it\W*GET \/pets$/ }).click();
+  await page.getByLabel('limit', { exact: true }).fill('2');
+  await page.getByRole('button', { name: 'Call listPets', exact: true }).click();
+  const tryResult = page.getByRole('region', { name: /Result/ });
+  result.tryIt = (await tryResult.textContent()).replace(/\s+/g, ' ').trim();
+  result.screenshots.push(await shot('4-try-it.png'));
+  await page.getByRole('link', { name: 'petstore', exact: true }).click();
+
   // Connect.
   await page.getByRole('link', { name: 'Connect a client' }).click();
   result.install = await page.getByRole('link', { name: 'Install in VS Code' }).getAttribute('href');
   result.mcpJSON = await page.locator('pre code').first().textContent();
-  result.screenshots.push(await shot('4-connect.png'));
+  result.screenshots.push(await shot('5-connect.png'));
 
   // The APIs list.
   await page.getByRole('link', { name: 'APIs', exact: true }).click();
   result.listRow = (await page.getByRole('row', { name: /petstore/ }).textContent()).replace(/\s+/g, ' ').trim();
-  result.screenshots.push(await shot('5-apis.png'));
+  result.screenshots.push(await shot('6-apis.png'));
 } catch (err) {
   try { await shot('failure.png'); } catch {}
   console.error(String(err && err.stack || err));

@@ -103,6 +103,11 @@ type Config struct {
 	// (postgres://…, for several replicas) or the path of a SQLite file.
 	// Overridden by REST2MCP_STORE and the --store/--data-dir flags.
 	Store string `json:"store,omitempty"`
+	// AdminListen is a separate host:port for the web UI and the admin
+	// API; when set, the main listener does not serve them (see admin.go).
+	AdminListen string `json:"adminListen,omitempty"`
+	// Admin configures sign-in to the web UI (see [Admin]).
+	Admin *Admin `json:"admin,omitempty"`
 
 	// publicURLDefaulted records that PublicURL was derived from Listen.
 	publicURLDefaulted bool
@@ -390,6 +395,7 @@ func (c *Config) Validate() error {
 	}
 	c.validateMetrics(&p)
 	c.validateObservability(&p)
+	c.validateAdmin(&p)
 	if len(c.APIs) == 0 && c.Store == "" {
 		p.add("apis", "at least one API is required (or a registry store)")
 	}
@@ -429,7 +435,7 @@ func (c *Config) Validate() error {
 		if a.Timeout < 0 {
 			p.add(at+".timeout", "must not be negative")
 		}
-		if err := validateMode(a.Mode); err != nil {
+		if err := ValidateMode(a.Mode); err != nil {
 			p.addErr(at+".mode", err)
 		}
 		if err := a.Toolsets.Validate(); err != nil {
@@ -455,7 +461,7 @@ func (c *Config) Validate() error {
 			if err := a.UpstreamAuth.Validate(); err != nil {
 				p.addErr(at+".upstreamAuth", err)
 			}
-			if a.Auth == nil && needsInboundToken(a.UpstreamAuth.Type) {
+			if a.Auth == nil && NeedsInboundToken(a.UpstreamAuth.Type) {
 				p.add(at+".upstreamAuth.type", "%s needs the caller's verified token: add an auth section", a.UpstreamAuth.Type)
 			}
 		}
@@ -471,7 +477,9 @@ func (c *Config) Validate() error {
 	return p.err()
 }
 
-func needsInboundToken(t string) bool { return t == "tokenExchange" || t == "entraOBO" }
+// NeedsInboundToken reports whether the upstream-auth type t exchanges the
+// caller's verified token, so that the API needs an auth section.
+func NeedsInboundToken(t string) bool { return t == "tokenExchange" || t == "entraOBO" }
 
 // ListenIsLoopback reports whether the listen address is a loopback one.
 func (c *Config) ListenIsLoopback() bool {

@@ -14,8 +14,8 @@ const (
 	ModeDiscovery = "discovery"
 )
 
-// validateMode checks an API's mode.
-func validateMode(mode string) error {
+// ValidateMode checks an API's mode ("" means ModeTools).
+func ValidateMode(mode string) error {
 	switch mode {
 	case "", ModeTools, ModeDiscovery:
 		return nil

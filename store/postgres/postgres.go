@@ -8,11 +8,15 @@ package postgres
 
 import (
 	"context"
+	"database/sql/driver"
 	"embed"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"log/slog"
+	"net"
+	"strings"
 	"sync"
 	"time"
 
@@ -30,6 +34,10 @@ var migrations embed.FS
 
 // Channel is the NOTIFY channel of the store's change feed.
 const Channel = "rest2mcp_store"
+
+// DefaultConnectTimeout bounds a connection attempt when the DSN does not
+// set connect_timeout.
+const DefaultConnectTimeout = 5 * time.Second
 
 // lockKey is the advisory lock that serialises writers (and migrations).
 const lockKey = 0x72326d6373746f72 // "r2mcstor"
@@ -57,7 +65,39 @@ func dialect() sqldb.Dialect {
 			var e *pgconn.PgError
 			return errors.As(err, &e) && e.Code == "23505"
 		},
+		IsUnavailable: isUnavailable,
+		IsStaleConn:   isStaleConn,
 	}
+}
+
+// isStaleConn reports the error of a pooled connection the server had
+// ended (pg_terminate_backend, a restart): unavailable, but not a failed
+// connect, so another connection may well work.
+func isStaleConn(err error) bool {
+	var ce *pgconn.ConnectError
+	return isUnavailable(err) && !errors.As(err, &ce) && !pgconn.Timeout(err)
+}
+
+// isUnavailable reports an error that means PostgreSQL cannot be reached:
+// a failed connect, a lost or closed connection, a timeout, or the server
+// ending the session (class 08 connection exceptions, 57P01–57P03 admin or
+// crash shutdown, cannot connect now).
+func isUnavailable(err error) bool {
+	var ce *pgconn.ConnectError
+	var ne net.Error
+	var pe *pgconn.PgError
+	switch {
+	case err == nil:
+		return false
+	case errors.As(err, &ce), errors.As(err, &ne), pgconn.Timeout(err), pgconn.SafeToRetry(err):
+		return true
+	case errors.Is(err, driver.ErrBadConn), errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, net.ErrClosed):
+		return true
+	case errors.As(err, &pe):
+		return strings.HasPrefix(pe.Code, "08") || pe.Code == "57P01" || pe.Code == "57P02" || pe.Code == "57P03"
+	}
+	// pgx reports a connection it closed after an error as "conn closed".
+	return strings.Contains(err.Error(), "conn closed") || strings.Contains(err.Error(), "closed pool")
 }
 
 // Open connects to the PostgreSQL database named by dsn (a postgres:// URL
@@ -79,6 +119,12 @@ func Open(ctx context.Context, dsn string, opts *Options) (store.Store, error) {
 	cfg, err := pgxpool.ParseConfig(dsn)
 	if err != nil {
 		return nil, fmt.Errorf("postgres store: %w", err)
+	}
+	if cfg.ConnConfig.ConnectTimeout == 0 {
+		// Without connect_timeout in the DSN a database host that drops
+		// packets would hold admin requests (and the listener) for the
+		// kernel's TCP timeout; answer 503 after a bounded wait instead.
+		cfg.ConnConfig.ConnectTimeout = DefaultConnectTimeout
 	}
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {

@@ -155,7 +155,6 @@ func Run(t *testing.T, h Harness) {
 		{"Rollback", testRollback},
 		{"Reopen", testReopen},
 		{"LargeSpec", testLargeSpec},
-		{"Static", testStatic},
 		{"Feed", testFeed},
 		{"FeedSecondConnection", testFeedSecondConnection},
 		{"FeedSecondProcess", testFeedSecondProcess},
@@ -643,57 +642,6 @@ func testLargeSpec(t *testing.T, h harness) {
 	}
 }
 
-func testStatic(t *testing.T, h harness) {
-	base, _ := h.fresh(t)
-	ctx := t.Context()
-	if _, err := base.Create(ctx, NewAPI("stored")); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := base.Create(ctx, NewAPI("shadowed")); err != nil {
-		t.Fatal(err)
-	}
-	cfg := NewAPI("fromconfig")
-	cfg.Spec.Source = store.Source{Kind: store.SourceFile, Location: "/etc/rest2mcp/pets.yaml"}
-	shadow := NewAPI("shadowed")
-	shadow.Message = "config"
-	s := store.WithStatic(base, []*store.API{cfg, shadow})
-	list, err := s.List(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var got []string
-	for _, v := range list {
-		got = append(got, fmt.Sprintf("%s ro=%v %s", v.Name, v.ReadOnly, v.Message))
-	}
-	if diff := cmp.Diff([]string{"fromconfig ro=true upload", "shadowed ro=true config", "stored ro=false upload"}, got); diff != "" {
-		t.Errorf("List (-want +got):\n%s", diff)
-	}
-	a, err := s.Get(ctx, "fromconfig")
-	if err != nil || !a.ReadOnly || a.Version != 1 || a.Spec.Digest == "" {
-		t.Errorf("Get(static) = %+v, %v", a, err)
-	}
-	for name, err := range map[string]error{
-		"update": func() error {
-			_, err := s.Update(ctx, "fromconfig", 0, func(*store.API) error { return nil })
-			return err
-		}(),
-		"delete":   s.Delete(ctx, "fromconfig", 0),
-		"rollback": func() error { _, err := store.Rollback(ctx, s, "fromconfig", 1, 0); return err }(),
-	} {
-		if !errors.Is(err, store.ErrReadOnly) {
-			t.Errorf("%s of a static API = %v, want ErrReadOnly", name, err)
-		}
-	}
-	if _, err := s.Create(ctx, NewAPI("fromconfig")); !errors.Is(err, store.ErrAlreadyExists) {
-		t.Errorf("Create over a static API = %v, want ErrAlreadyExists", err)
-	}
-	if _, err := s.Update(ctx, "stored", 1, func(a *store.API) error { a.Message = "edit"; return nil }); err != nil {
-		t.Errorf("Update of a stored API through the static layer: %v", err)
-	}
-}
-
-// next returns the next change, failing after a generous bound (the feed
-// is expected within a second; the bound only stops a hung test).
 func next(t *testing.T, ch <-chan store.Change) store.Change {
 	t.Helper()
 	select {

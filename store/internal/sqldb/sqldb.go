@@ -44,6 +44,30 @@ type Dialect struct {
 	NotifySQL string
 	// IsUniqueViolation reports a primary-key or unique violation.
 	IsUniqueViolation func(error) bool
+	// IsUnavailable, when set, reports an error that means the database
+	// cannot be reached (a refused or lost connection); such errors wrap
+	// store.ErrUnavailable.
+	IsUnavailable func(error) bool
+	// IsStaleConn, when set, reports an error of a pooled connection that
+	// the server had already ended (a restart, pg_terminate_backend): the
+	// statement never ran, so reads and uncommitted transactions are
+	// retried on another connection, a few times.
+	IsStaleConn func(error) bool
+}
+
+// staleTries bounds the attempts of a statement whose pooled connection
+// turned out to be dead (database/sql keeps up to two idle connections,
+// so three attempts reach a fresh one).
+const staleTries = 3
+
+// retryStale runs fn again while it fails on a dead pooled connection.
+func retryStale[T any](s *DB, fn func() (T, error)) (T, error) {
+	for try := 1; ; try++ {
+		v, err := fn()
+		if err == nil || try >= staleTries || s.d.IsStaleConn == nil || !s.d.IsStaleConn(err) {
+			return v, err
+		}
+	}
 }
 
 // Options tune a [DB].
@@ -115,6 +139,9 @@ func (s *DB) q(query string) string {
 }
 
 func (s *DB) errf(err error, format string, args ...any) error {
+	if s.d.IsUnavailable != nil && s.d.IsUnavailable(err) && !errors.Is(err, store.ErrUnavailable) {
+		return fmt.Errorf("%s store: %s: %w: %w", s.d.Name, fmt.Sprintf(format, args...), store.ErrUnavailable, err)
+	}
 	return fmt.Errorf("%s store: %s: %w", s.d.Name, fmt.Sprintf(format, args...), err)
 }
 
@@ -153,6 +180,10 @@ func scanInfo(r scanner) (store.VersionInfo, error) {
 
 // List returns the latest version of every API, sorted by name.
 func (s *DB) List(ctx context.Context) ([]store.VersionInfo, error) {
+	return retryStale(s, func() ([]store.VersionInfo, error) { return s.list(ctx) })
+}
+
+func (s *DB) list(ctx context.Context) ([]store.VersionInfo, error) {
 	rows, err := s.db.QueryContext(ctx, s.q(`SELECT `+versionCols+` FROM apis a JOIN api_versions v ON v.name = a.name AND v.version = a.version ORDER BY a.name`))
 	if err != nil {
 		return nil, s.errf(err, "list APIs")
@@ -174,6 +205,10 @@ func (s *DB) List(ctx context.Context) ([]store.VersionInfo, error) {
 
 // Versions lists the versions of the API, oldest first.
 func (s *DB) Versions(ctx context.Context, name string) ([]store.VersionInfo, error) {
+	return retryStale(s, func() ([]store.VersionInfo, error) { return s.versions(ctx, name) })
+}
+
+func (s *DB) versions(ctx context.Context, name string) ([]store.VersionInfo, error) {
 	rows, err := s.db.QueryContext(ctx, s.q(`SELECT `+versionCols+` FROM api_versions v WHERE v.name = ? ORDER BY v.version`), name)
 	if err != nil {
 		return nil, s.errf(err, "versions of API %q", name)
@@ -217,6 +252,10 @@ func (s *DB) GetVersion(ctx context.Context, name string, version int64) (*store
 }
 
 func (s *DB) get(ctx context.Context, name string, version int64) (*store.API, error) {
+	return retryStale(s, func() (*store.API, error) { return s.getOnce(ctx, name, version) })
+}
+
+func (s *DB) getOnce(ctx context.Context, name string, version int64) (*store.API, error) {
 	query, args := getSQL+`?`, []any{name, version}
 	if version == 0 {
 		query, args = getSQL+`(SELECT a.version FROM apis a WHERE a.name = ?)`, []any{name, name}
@@ -266,7 +305,7 @@ func unmarshal(s string, v any) error {
 // Create stores a as version 1 of a new API.
 func (s *DB) Create(ctx context.Context, a *store.API) (*store.API, error) {
 	a = a.Clone()
-	a.Version, a.ReadOnly = 1, false
+	a.Version = 1
 	if err := s.prepare(a); err != nil {
 		return nil, err
 	}
@@ -310,7 +349,7 @@ func (s *DB) Update(ctx context.Context, name string, ifVersion int64, fn func(*
 		if err := fn(a); err != nil {
 			return nil, err
 		}
-		a.Name, a.Version, a.ReadOnly = name, head.Version+1, false
+		a.Name, a.Version = name, head.Version+1
 		if err := s.prepare(a); err != nil {
 			return nil, err
 		}
@@ -465,27 +504,38 @@ func (s *DB) appendChange(ctx context.Context, tx *sql.Tx, kind store.ChangeKind
 // write runs fn in a write transaction holding the write lock, and wakes
 // local watchers after a commit.
 func (s *DB) write(ctx context.Context, fn func(*sql.Tx) error) error {
+	for try := 1; ; try++ {
+		committing, err := s.writeOnce(ctx, fn)
+		if err == nil || committing || try >= staleTries || s.d.IsStaleConn == nil || !s.d.IsStaleConn(err) {
+			return err
+		}
+	}
+}
+
+// writeOnce is one attempt of write; committing reports a failed commit,
+// whose outcome is unknown (never retried).
+func (s *DB) writeOnce(ctx context.Context, fn func(*sql.Tx) error) (committing bool, err error) {
 	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
-		return s.errf(err, "begin")
+		return false, s.errf(err, "begin")
 	}
 	defer tx.Rollback() //nolint:errcheck // after Commit this is a no-op
 	if s.d.LockSQL != "" {
 		if _, err := tx.ExecContext(ctx, s.d.LockSQL); err != nil {
-			return s.errf(err, "lock")
+			return false, s.errf(err, "lock")
 		}
 	}
 	if err := fn(tx); err != nil {
 		if isStoreErr(err) {
-			return err
+			return false, err
 		}
-		return s.errf(err, "write")
+		return false, s.errf(err, "write")
 	}
 	if err := tx.Commit(); err != nil {
-		return s.errf(err, "commit")
+		return true, s.errf(err, "commit")
 	}
 	s.Wake()
-	return nil
+	return false, nil
 }
 
 func isStoreErr(err error) bool {
@@ -590,6 +640,12 @@ func (s *DB) watch(ctx context.Context, cursor int64, ch chan<- store.Change) {
 			}
 			s.log.Warn("store feed read", "err", err)
 		}
+		// After a failed read, try again at the poll interval even without
+		// news: the wake-up that announced the missed changes is spent.
+		var retry <-chan time.Time
+		if err != nil {
+			retry = time.After(s.opts.PollInterval)
+		}
 		for _, c := range changes {
 			select {
 			case ch <- c:
@@ -604,6 +660,7 @@ func (s *DB) watch(ctx context.Context, cursor int64, ch chan<- store.Change) {
 		}
 		select {
 		case <-wake:
+		case <-retry:
 		case <-ctx.Done():
 			return
 		case <-s.closed:
