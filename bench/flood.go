@@ -63,20 +63,12 @@ func RunBodyFlood(ctx context.Context, opts BodyFloodOptions) ([]BodyFloodResult
 	if o.BodyBytes == 0 {
 		o.BodyBytes = 4_000_000
 	}
-	logger := o.Logger
-	if logger == nil {
-		logger = slog.New(slog.DiscardHandler)
-	}
-	upstream, stopUpstream, err := startUpstream()
+	logger := orDiscard(o.Logger)
+	upstream, iss, stopServers, err := startUpstreamAndIssuer()
 	if err != nil {
 		return nil, err
 	}
-	defer stopUpstream()
-	iss, err := startIssuer()
-	if err != nil {
-		return nil, err
-	}
-	defer iss.stop()
+	defer stopServers()
 	body := floodBody(o.BodyBytes)
 	forged, err := (&issuer{key: mustKey(), url: iss.url}).mint("x", "pets:read")
 	if err != nil {

@@ -95,21 +95,13 @@ func RunFloorBench(ctx context.Context, opts FloorBenchOptions) ([]FloorResult, 
 	if o.Rounds == 0 {
 		o.Rounds = 3
 	}
-	logger := o.Logger
-	if logger == nil {
-		logger = slog.New(slog.DiscardHandler)
-	}
+	logger := orDiscard(o.Logger)
 	maxConc := max(1, slices.Max(o.Concurrency))
-	upstream, stopUpstream, err := startUpstream()
+	upstream, iss, stopServers, err := startUpstreamAndIssuer()
 	if err != nil {
 		return nil, err
 	}
-	defer stopUpstream()
-	iss, err := startIssuer()
-	if err != nil {
-		return nil, err
-	}
-	defer iss.stop()
+	defer stopServers()
 
 	var procs []*Gateway
 	defer func() {
@@ -241,6 +233,29 @@ func mustKey() *rsa.PrivateKey {
 		panic(err)
 	}
 	return key
+}
+
+// startUpstreamAndIssuer starts the demo upstream and a JWT issuer, both
+// in-process; stop ends the issuer, then the upstream.
+func startUpstreamAndIssuer() (upstream string, iss *issuer, stop func(), err error) {
+	upstream, stopUpstream, err := startUpstream()
+	if err != nil {
+		return "", nil, nil, err
+	}
+	iss, err = startIssuer()
+	if err != nil {
+		stopUpstream()
+		return "", nil, nil, err
+	}
+	return upstream, iss, func() { iss.stop(); stopUpstream() }, nil
+}
+
+// orDiscard returns l, or a logger that discards everything when l is nil.
+func orDiscard(l *slog.Logger) *slog.Logger {
+	if l == nil {
+		return slog.New(slog.DiscardHandler)
+	}
+	return l
 }
 
 func startIssuer() (*issuer, error) {

@@ -121,16 +121,11 @@ func BenchmarkGatewayCallProtected(b *testing.B) {
 	if err != nil {
 		b.Skip(err)
 	}
-	upstream, stop, err := startUpstream()
+	upstream, iss, stop, err := startUpstreamAndIssuer()
 	if err != nil {
 		b.Fatal(err)
 	}
 	defer stop()
-	iss, err := startIssuer()
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer iss.stop()
 	srv := httptest.NewUnstartedServer(nil)
 	base := "http://" + srv.Listener.Addr().String()
 	cfg := &config.Config{Listen: srv.Listener.Addr().String(), PublicURL: base, APIs: []config.API{{

@@ -74,20 +74,12 @@ func RunSoak(ctx context.Context, opts SoakOptions) (*SoakResult, error) {
 	if o.Warmup <= 0 {
 		o.Warmup = 5 * time.Second
 	}
-	log := o.Logger
-	if log == nil {
-		log = slog.New(slog.DiscardHandler)
-	}
-	upstream, stopUpstream, err := startUpstream()
+	log := orDiscard(o.Logger)
+	upstream, iss, stopServers, err := startUpstreamAndIssuer()
 	if err != nil {
 		return nil, err
 	}
-	defer stopUpstream()
-	iss, err := startIssuer()
-	if err != nil {
-		return nil, err
-	}
-	defer iss.stop()
+	defer stopServers()
 
 	type replica struct {
 		g             *Gateway
