@@ -14,7 +14,6 @@ import (
 	"io"
 	"log/slog"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -87,11 +86,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		}
 	}
 	if floorBin == "" {
-		floorBin = filepath.Join(dir, "floorrelay")
-		cmd := exec.CommandContext(ctx, "go", "build", "-o", floorBin, "./bench/cmd/floorrelay")
-		cmd.Dir = repo
-		if out, err := cmd.CombinedOutput(); err != nil {
-			return fmt.Errorf("go build ./bench/cmd/floorrelay: %w\n%s", err, out)
+		if floorBin, err = bench.BuildCommand(ctx, repo, dir, "./bench/cmd/floorrelay"); err != nil {
+			return err
 		}
 	}
 	o.Binary, o.FloorBinary = bin, floorBin
