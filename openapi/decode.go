@@ -1127,42 +1127,35 @@ func resolveLocal(doc *openapi3.T) bool {
 			}
 		}
 	}
+	// A reference takes the value of the component it names (see
+	// localTarget); anything else makes ok false.
 	parameter := func(pr *openapi3.ParameterRef) {
-		if pr.Ref != "" {
-			t, found := localTarget(pr, c.Parameters)
-			if !found {
-				ok = false
-				return
-			}
+		if pr.Ref == "" {
+			schema(pr.Value.Schema)
+			content(pr.Value.Content)
+		} else if t, found := localTarget(pr, c.Parameters); found {
 			pr.Value = t.Value
-			return
+		} else {
+			ok = false
 		}
-		schema(pr.Value.Schema)
-		content(pr.Value.Content)
 	}
 	requestBody := func(rr *openapi3.RequestBodyRef) {
-		if rr.Ref != "" {
-			t, found := localTarget(rr, c.RequestBodies)
-			if !found {
-				ok = false
-				return
-			}
+		if rr.Ref == "" {
+			content(rr.Value.Content)
+		} else if t, found := localTarget(rr, c.RequestBodies); found {
 			rr.Value = t.Value
-			return
+		} else {
+			ok = false
 		}
-		content(rr.Value.Content)
 	}
 	response := func(rr *openapi3.ResponseRef) {
-		if rr.Ref != "" {
-			t, found := localTarget(rr, c.Responses)
-			if !found {
-				ok = false
-				return
-			}
+		if rr.Ref == "" {
+			content(rr.Value.Content)
+		} else if t, found := localTarget(rr, c.Responses); found {
 			rr.Value = t.Value
-			return
+		} else {
+			ok = false
 		}
-		content(rr.Value.Content)
 	}
 	// Components first, so that references to them find resolved values.
 	for _, sr := range c.Schemas {
