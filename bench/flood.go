@@ -80,11 +80,7 @@ func RunBodyFlood(ctx context.Context, opts BodyFloodOptions) ([]BodyFloodResult
 		if sc.name == "open" {
 			g, err = StartGateway(ctx, GatewayOptions{Binary: o.Binary, Spec: o.Spec, Upstream: upstream + "/v1", Env: o.Env})
 		} else {
-			port, perr := FreePort()
-			if perr != nil {
-				return nil, perr
-			}
-			cfg, cerr := iss.writeConfig("http://127.0.0.1:"+strconv.Itoa(port), o.Spec, upstream+"/v1")
+			port, _, cfg, cerr := iss.protectedConfig(o.Spec, upstream+"/v1")
 			if cerr != nil {
 				return nil, cerr
 			}

@@ -125,12 +125,7 @@ func RunFloorBench(ctx context.Context, opts FloorBenchOptions) ([]FloorResult, 
 	if err != nil {
 		return nil, err
 	}
-	port, err := FreePort()
-	if err != nil {
-		return nil, err
-	}
-	base := "http://127.0.0.1:" + strconv.Itoa(port)
-	cfgFile, err := iss.writeConfig(base, o.Spec, upstream+"/v1")
+	port, base, cfgFile, err := iss.protectedConfig(o.Spec, upstream+"/v1")
 	if err != nil {
 		return nil, err
 	}
@@ -288,6 +283,19 @@ func startIssuer() (*issuer, error) {
 func (is *issuer) stop() {
 	_ = is.srv.Close()
 	<-is.done
+}
+
+// protectedConfig picks a free port and writes, into a new temporary
+// directory (the caller removes it), the configuration of a gateway on
+// that port serving spec, calling upstream, protected by is. It returns
+// the port, the gateway's base URL and the configuration file.
+func (is *issuer) protectedConfig(spec, upstream string) (port int, base, file string, err error) {
+	if port, err = FreePort(); err != nil {
+		return 0, "", "", err
+	}
+	base = "http://127.0.0.1:" + strconv.Itoa(port)
+	file, err = is.writeConfig(base, spec, upstream)
+	return port, base, file, err
 }
 
 // writeConfig writes the protected gateway's configuration.

@@ -9,7 +9,6 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
-	"strconv"
 	"sync/atomic"
 	"time"
 )
@@ -96,12 +95,7 @@ func RunSoak(ctx context.Context, opts SoakOptions) (*SoakResult, error) {
 		}
 	}()
 	for i := range replicas {
-		port, err := FreePort()
-		if err != nil {
-			return nil, err
-		}
-		base := "http://127.0.0.1:" + strconv.Itoa(port)
-		cfg, err := iss.writeConfig(base, o.Spec, upstream+"/v1")
+		port, base, cfg, err := iss.protectedConfig(o.Spec, upstream+"/v1")
 		if err != nil {
 			return nil, err
 		}
