@@ -3,6 +3,7 @@ package mcpgen
 import (
 	"fmt"
 	"slices"
+	"strings"
 
 	"github.com/mark3labs/mcp-go/mcp"
 )
@@ -27,6 +28,11 @@ func (t *Tool) SetShape(opts ShapeOptions) error {
 	if opts.MaxBytes < 0 && len(opts.Fields) == 0 {
 		t.Shape = nil
 		return nil
+	}
+	for _, f := range opts.Fields {
+		if !strings.HasPrefix(f, "/") {
+			return fmt.Errorf("tool %s: field %q: a JSON pointer starts with /", t.Name, f)
+		}
 	}
 	if opts.MaxBytes == 0 {
 		opts.MaxBytes = DefaultMaxResult

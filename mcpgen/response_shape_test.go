@@ -54,6 +54,9 @@ func TestToolSetShape(t *testing.T) {
 	if err := list.SetShape(ShapeOptions{MaxBytes: -1}); err != nil || list.Shape != nil || !bytes.Equal(list.OutputSchema, orig) {
 		t.Fatalf("MaxBytes -1 without fields: shape %+v, schema changed %v, err %v", list.Shape, !bytes.Equal(list.OutputSchema, orig), err)
 	}
+	if err := list.SetShape(ShapeOptions{Fields: []string{"name"}}); err == nil || list.Shape != nil {
+		t.Errorf("a field that is not a JSON pointer was accepted: %v", err)
+	}
 	if err := list.SetShape(ShapeOptions{}); err != nil {
 		t.Fatal(err)
 	}
