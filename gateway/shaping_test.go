@@ -13,6 +13,7 @@ import (
 
 	"github.com/rest2mcp/rest2mcp/gateway/config"
 	"github.com/rest2mcp/rest2mcp/mcpgen"
+	"github.com/rest2mcp/rest2mcp/store"
 )
 
 // bigPets answers /v1/pets with n pets and /v1/pets/{id} with one pet
@@ -153,5 +154,22 @@ func TestShapingUnknownOperation(t *testing.T) {
 	_, err := BuildAPI(t.Context(), api, BuildOptions{Config: cfg})
 	if err == nil || !strings.Contains(err.Error(), "response.operations[listPet]") {
 		t.Fatalf("want an error naming response.operations[listPet], got %v", err)
+	}
+}
+
+// TestRegistryShapingSettings: a stored API's result settings become its
+// response shaping; without them the defaults apply.
+func TestRegistryShapingSettings(t *testing.T) {
+	rec := &store.API{Name: "pets", Settings: store.Settings{MaxResultBytes: 1024, ResultFields: []string{"/*/name"}}}
+	c, err := apiConfig(rec, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := c.Response.Shape("listPets"); got.MaxBytes != 1024 || len(got.Fields) != 1 || got.Fields[0] != "/*/name" {
+		t.Errorf("shape = %+v", got)
+	}
+	c, err = apiConfig(&store.API{Name: "pets"}, nil)
+	if err != nil || c.Response != nil {
+		t.Errorf("no settings: response %+v, err %v", c.Response, err)
 	}
 }

@@ -89,6 +89,13 @@ func (r *Response) validate(p *problems, path string) {
 	}
 }
 
+// Validate checks one shaping setting (the registry's settings use it).
+func (s *ResponseShape) Validate() error {
+	var p problems
+	s.validate(&p, "response")
+	return p.err()
+}
+
 func (s *ResponseShape) validate(p *problems, path string) {
 	if s.MaxBytes != 0 && s.MaxBytes != -1 && s.MaxBytes < MinShapeBytes {
 		p.add(path+".maxBytes", "must be at least %d (or -1 for no limit), got %d", MinShapeBytes, s.MaxBytes)
