@@ -52,6 +52,9 @@ func TestShapingEndToEnd(t *testing.T) {
 	cfg := &config.Config{APIs: []config.API{
 		{Name: "pets", Upstream: up.URL + "/v1", Response: shape},
 		{Name: "disc", Upstream: up.URL + "/v1", Response: shape, Mode: config.ModeDiscovery},
+		// Without a projection: large objects are truncated.
+		{Name: "plain", Upstream: up.URL + "/v1", Response: &config.Response{ResponseShape: config.ResponseShape{MaxBytes: 2048}}},
+		{Name: "plaindisc", Upstream: up.URL + "/v1", Response: &config.Response{ResponseShape: config.ResponseShape{MaxBytes: 2048}}, Mode: config.ModeDiscovery},
 	}}
 	_, srv := testGateway(t, cfg)
 	eras := []struct {
@@ -73,20 +76,23 @@ func TestShapingEndToEnd(t *testing.T) {
 				}
 			}
 			cases := []struct {
+				api      string // direct API; call_operation goes to its discovery twin
 				tool     string
 				args     map[string]any
 				wantMeta string // a key of the shaping _meta
 				wantNote string
 			}{
-				{"listPets", map[string]any{"limit": 100}, "arrays", "items ("},
-				{"getPet", map[string]any{"petId": 1}, "fields", "Projected onto /id, /name"},
+				{"pets", "listPets", map[string]any{"limit": 100}, "arrays", "items ("},
+				{"pets", "getPet", map[string]any{"petId": 1}, "fields", "Projected onto /id, /name"},
+				{"plain", "getPet", map[string]any{"petId": 1}, "strings", "/extra: first"},
 			}
 			for _, c := range cases {
 				for _, surface := range []string{"direct", "call_operation"} {
-					t.Run(c.tool+" "+surface, func(t *testing.T) {
-						url, name, args := srv.URL+"/mcp/pets", c.tool, c.args
+					t.Run(c.api+" "+c.tool+" "+surface, func(t *testing.T) {
+						url, name, args := srv.URL+"/mcp/"+c.api, c.tool, c.args
 						if surface == "call_operation" {
-							url, name, args = srv.URL+"/mcp/disc", "call_operation", map[string]any{"tool": c.tool, "arguments": c.args}
+							twin := map[string]string{"pets": "disc", "plain": "plaindisc"}[c.api]
+							url, name, args = srv.URL+"/mcp/"+twin, "call_operation", map[string]any{"tool": c.tool, "arguments": c.args}
 						}
 						r := era.send(t, url, "", "tools/call", map[string]any{"name": name, "arguments": args})
 						res := r.result(t)
