@@ -16,8 +16,8 @@ const MetaKeyShaping = "com.rest2mcp/shaping"
 // [ShapeJSON]): results larger than opts.MaxBytes are truncated and
 // opts.Fields, when set, project them. JSON pointers address the
 // upstream response body (not the {"result": …} wrapper of
-// OutputWrapped tools). An empty opts.PageHint is filled from the
-// operation's paging parameters ([PaginationHint]).
+// OutputWrapped tools). An empty opts.PageHint is filled from the tool's
+// paging arguments, as its description names them ([PaginationHint]).
 //
 // Because a shaped result may lack required fields or items, the tool's
 // output schema is replaced by its relaxed form ([RelaxOutputSchema]),
@@ -38,7 +38,7 @@ func (t *Tool) SetShape(opts ShapeOptions) error {
 		opts.MaxBytes = DefaultMaxResult
 	}
 	if opts.PageHint == "" {
-		opts.PageHint = PaginationHint(t.Operation)
+		opts.PageHint = toolPagingHint(t.Bindings)
 	}
 	opts.Fields = slices.Clone(opts.Fields)
 	relaxed, err := RelaxOutputSchema(t.OutputSchema)
