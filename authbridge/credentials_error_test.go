@@ -139,17 +139,19 @@ func TestTokenEndpointErrorMapping(t *testing.T) {
 				if !errors.As(err, &ce) {
 					t.Fatalf("err = %v (%T), want *CredentialError", err, err)
 				}
+				want := tc.msg
 				if kind == UpstreamAuthClientCredentials && (tc.code == CredentialConsentRequired || tc.code == CredentialInteractionRequired) {
 					// The same mapping applies; only the message's scope
 					// list differs, and it is checked for delegated kinds.
-					tc.msg = "sign in again to grant it"
+					// (A local copy: parallel subtests share tc.)
+					want = "sign in again to grant it"
 				}
 				if ce.Code != tc.code || ce.Retryable != tc.retryable || ce.NeedsInteraction != tc.needsInteraction {
 					t.Errorf("got code=%s retryable=%v interaction=%v, want %s %v %v (message %q)",
 						ce.Code, ce.Retryable, ce.NeedsInteraction, tc.code, tc.retryable, tc.needsInteraction, ce.Message)
 				}
-				if !strings.Contains(ce.Error(), tc.msg) {
-					t.Errorf("message %q does not contain %q", ce.Error(), tc.msg)
+				if !strings.Contains(ce.Error(), want) {
+					t.Errorf("message %q does not contain %q", ce.Error(), want)
 				}
 				for _, secret := range []string{"gw-secret", callerToken, "SECRET-BODY", "eyJ"} {
 					if strings.Contains(ce.Error(), secret) {
