@@ -139,18 +139,19 @@ func TestTokenEndpointErrorMapping(t *testing.T) {
 				if !errors.As(err, &ce) {
 					t.Fatalf("err = %v (%T), want *CredentialError", err, err)
 				}
-				msg := tc.msg // tc is shared by the parallel subtests of each kind
+				want := tc.msg
 				if kind == UpstreamAuthClientCredentials && (tc.code == CredentialConsentRequired || tc.code == CredentialInteractionRequired) {
 					// The same mapping applies; only the message's scope
 					// list differs, and it is checked for delegated kinds.
-					msg = "sign in again to grant it"
+					// (A local copy: parallel subtests share tc.)
+					want = "sign in again to grant it"
 				}
 				if ce.Code != tc.code || ce.Retryable != tc.retryable || ce.NeedsInteraction != tc.needsInteraction {
 					t.Errorf("got code=%s retryable=%v interaction=%v, want %s %v %v (message %q)",
 						ce.Code, ce.Retryable, ce.NeedsInteraction, tc.code, tc.retryable, tc.needsInteraction, ce.Message)
 				}
-				if !strings.Contains(ce.Error(), msg) {
-					t.Errorf("message %q does not contain %q", ce.Error(), msg)
+				if !strings.Contains(ce.Error(), want) {
+					t.Errorf("message %q does not contain %q", ce.Error(), want)
 				}
 				for _, secret := range []string{"gw-secret", callerToken, "SECRET-BODY", "eyJ"} {
 					if strings.Contains(ce.Error(), secret) {

@@ -104,10 +104,7 @@ func RunCallBench(ctx context.Context, opts CallBenchOptions) (*CallBenchReport,
 	if len(o.Concurrency) == 0 {
 		o.Concurrency = []int{1, 8, 64}
 	}
-	logger := o.Logger
-	if logger == nil {
-		logger = slog.New(slog.DiscardHandler)
-	}
+	logger := orDiscard(o.Logger)
 	maxConc := max(1, slices.Max(o.Concurrency))
 
 	upstream, stopUpstream, err := startUpstream()

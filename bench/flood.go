@@ -63,20 +63,12 @@ func RunBodyFlood(ctx context.Context, opts BodyFloodOptions) ([]BodyFloodResult
 	if o.BodyBytes == 0 {
 		o.BodyBytes = 4_000_000
 	}
-	logger := o.Logger
-	if logger == nil {
-		logger = slog.New(slog.DiscardHandler)
-	}
-	upstream, stopUpstream, err := startUpstream()
+	logger := orDiscard(o.Logger)
+	upstream, iss, stopServers, err := startUpstreamAndIssuer()
 	if err != nil {
 		return nil, err
 	}
-	defer stopUpstream()
-	iss, err := startIssuer()
-	if err != nil {
-		return nil, err
-	}
-	defer iss.stop()
+	defer stopServers()
 	body := floodBody(o.BodyBytes)
 	forged, err := (&issuer{key: mustKey(), url: iss.url}).mint("x", "pets:read")
 	if err != nil {
@@ -88,11 +80,7 @@ func RunBodyFlood(ctx context.Context, opts BodyFloodOptions) ([]BodyFloodResult
 		if sc.name == "open" {
 			g, err = StartGateway(ctx, GatewayOptions{Binary: o.Binary, Spec: o.Spec, Upstream: upstream + "/v1", Env: o.Env})
 		} else {
-			port, perr := FreePort()
-			if perr != nil {
-				return nil, perr
-			}
-			cfg, cerr := iss.writeConfig("http://127.0.0.1:"+strconv.Itoa(port), o.Spec, upstream+"/v1")
+			port, _, cfg, cerr := iss.protectedConfig(o.Spec, upstream+"/v1")
 			if cerr != nil {
 				return nil, cerr
 			}

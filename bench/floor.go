@@ -95,21 +95,13 @@ func RunFloorBench(ctx context.Context, opts FloorBenchOptions) ([]FloorResult, 
 	if o.Rounds == 0 {
 		o.Rounds = 3
 	}
-	logger := o.Logger
-	if logger == nil {
-		logger = slog.New(slog.DiscardHandler)
-	}
+	logger := orDiscard(o.Logger)
 	maxConc := max(1, slices.Max(o.Concurrency))
-	upstream, stopUpstream, err := startUpstream()
+	upstream, iss, stopServers, err := startUpstreamAndIssuer()
 	if err != nil {
 		return nil, err
 	}
-	defer stopUpstream()
-	iss, err := startIssuer()
-	if err != nil {
-		return nil, err
-	}
-	defer iss.stop()
+	defer stopServers()
 
 	var procs []*Gateway
 	defer func() {
@@ -133,12 +125,7 @@ func RunFloorBench(ctx context.Context, opts FloorBenchOptions) ([]FloorResult, 
 	if err != nil {
 		return nil, err
 	}
-	port, err := FreePort()
-	if err != nil {
-		return nil, err
-	}
-	base := "http://127.0.0.1:" + strconv.Itoa(port)
-	cfgFile, err := iss.writeConfig(base, o.Spec, upstream+"/v1")
+	port, base, cfgFile, err := iss.protectedConfig(o.Spec, upstream+"/v1")
 	if err != nil {
 		return nil, err
 	}
@@ -243,6 +230,29 @@ func mustKey() *rsa.PrivateKey {
 	return key
 }
 
+// startUpstreamAndIssuer starts the demo upstream and a JWT issuer, both
+// in-process; stop ends the issuer, then the upstream.
+func startUpstreamAndIssuer() (upstream string, iss *issuer, stop func(), err error) {
+	upstream, stopUpstream, err := startUpstream()
+	if err != nil {
+		return "", nil, nil, err
+	}
+	iss, err = startIssuer()
+	if err != nil {
+		stopUpstream()
+		return "", nil, nil, err
+	}
+	return upstream, iss, func() { iss.stop(); stopUpstream() }, nil
+}
+
+// orDiscard returns l, or a logger that discards everything when l is nil.
+func orDiscard(l *slog.Logger) *slog.Logger {
+	if l == nil {
+		return slog.New(slog.DiscardHandler)
+	}
+	return l
+}
+
 func startIssuer() (*issuer, error) {
 	key, err := rsa.GenerateKey(rand.Reader, 2048)
 	if err != nil {
@@ -273,6 +283,19 @@ func startIssuer() (*issuer, error) {
 func (is *issuer) stop() {
 	_ = is.srv.Close()
 	<-is.done
+}
+
+// protectedConfig picks a free port and writes, into a new temporary
+// directory (the caller removes it), the configuration of a gateway on
+// that port serving spec, calling upstream, protected by is. It returns
+// the port, the gateway's base URL and the configuration file.
+func (is *issuer) protectedConfig(spec, upstream string) (port int, base, file string, err error) {
+	if port, err = FreePort(); err != nil {
+		return 0, "", "", err
+	}
+	base = "http://127.0.0.1:" + strconv.Itoa(port)
+	file, err = is.writeConfig(base, spec, upstream)
+	return port, base, file, err
 }
 
 // writeConfig writes the protected gateway's configuration.

@@ -101,15 +101,7 @@ func BenchmarkGatewayCall(b *testing.B) {
 	defer stop()
 	_, srv, c := startInProcessUpstream(b, filepath.Join(root, filepath.FromSlash(PetstoreSpecPath)), upstream+"/v1")
 	defer srv.Close()
-	call, err := c.NewToolCall(benchTool, map[string]any{"petId": 1})
-	if err != nil {
-		b.Fatal(err)
-	}
-	for b.Loop() {
-		if _, err := c.Call(b.Context(), call); err != nil {
-			b.Fatal(err)
-		}
-	}
+	loopGetPet(b, c)
 }
 
 // BenchmarkGatewayCallProtected is BenchmarkGatewayCall on a JWT-protected
@@ -121,16 +113,11 @@ func BenchmarkGatewayCallProtected(b *testing.B) {
 	if err != nil {
 		b.Skip(err)
 	}
-	upstream, stop, err := startUpstream()
+	upstream, iss, stop, err := startUpstreamAndIssuer()
 	if err != nil {
 		b.Fatal(err)
 	}
 	defer stop()
-	iss, err := startIssuer()
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer iss.stop()
 	srv := httptest.NewUnstartedServer(nil)
 	base := "http://" + srv.Listener.Addr().String()
 	cfg := &config.Config{Listen: srv.Listener.Addr().String(), PublicURL: base, APIs: []config.API{{
@@ -150,6 +137,12 @@ func BenchmarkGatewayCallProtected(b *testing.B) {
 		b.Fatal(err)
 	}
 	c := NewClient(srv.URL+"/mcp/bench", &ClientOptions{HTTPClient: NewHTTPClient(1), Header: http.Header{"Authorization": {"Bearer " + tok}}})
+	loopGetPet(b, c)
+}
+
+// loopGetPet calls tools/call getPet through c once per benchmark
+// iteration.
+func loopGetPet(b *testing.B, c *Client) {
 	call, err := c.NewToolCall(benchTool, map[string]any{"petId": 1})
 	if err != nil {
 		b.Fatal(err)

@@ -8,6 +8,7 @@ import (
 	"net"
 	"os"
 	"os/exec"
+	"path"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -19,13 +20,20 @@ import (
 // BuildGateway compiles ./cmd/rest2mcp of the module at repoRoot into dir
 // and returns the binary's path.
 func BuildGateway(ctx context.Context, repoRoot, dir string) (string, error) {
-	bin := filepath.Join(dir, "rest2mcp")
-	cmd := exec.CommandContext(ctx, "go", "build", "-o", bin, "./cmd/rest2mcp")
+	return BuildCommand(ctx, repoRoot, dir, "./cmd/rest2mcp")
+}
+
+// BuildCommand compiles the command package pkg (a "./"-relative import
+// path) of the module at repoRoot into dir and returns the binary's path
+// (named after pkg's last element).
+func BuildCommand(ctx context.Context, repoRoot, dir, pkg string) (string, error) {
+	bin := filepath.Join(dir, path.Base(pkg))
+	cmd := exec.CommandContext(ctx, "go", "build", "-o", bin, pkg)
 	cmd.Dir = repoRoot
 	var out bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &out
 	if err := cmd.Run(); err != nil {
-		return "", fmt.Errorf("go build ./cmd/rest2mcp: %w\n%s", err, out.Bytes())
+		return "", fmt.Errorf("go build %s: %w\n%s", pkg, err, out.Bytes())
 	}
 	return bin, nil
 }

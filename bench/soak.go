@@ -9,7 +9,6 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
-	"strconv"
 	"sync/atomic"
 	"time"
 )
@@ -74,20 +73,12 @@ func RunSoak(ctx context.Context, opts SoakOptions) (*SoakResult, error) {
 	if o.Warmup <= 0 {
 		o.Warmup = 5 * time.Second
 	}
-	log := o.Logger
-	if log == nil {
-		log = slog.New(slog.DiscardHandler)
-	}
-	upstream, stopUpstream, err := startUpstream()
+	log := orDiscard(o.Logger)
+	upstream, iss, stopServers, err := startUpstreamAndIssuer()
 	if err != nil {
 		return nil, err
 	}
-	defer stopUpstream()
-	iss, err := startIssuer()
-	if err != nil {
-		return nil, err
-	}
-	defer iss.stop()
+	defer stopServers()
 
 	type replica struct {
 		g             *Gateway
@@ -104,12 +95,7 @@ func RunSoak(ctx context.Context, opts SoakOptions) (*SoakResult, error) {
 		}
 	}()
 	for i := range replicas {
-		port, err := FreePort()
-		if err != nil {
-			return nil, err
-		}
-		base := "http://127.0.0.1:" + strconv.Itoa(port)
-		cfg, err := iss.writeConfig(base, o.Spec, upstream+"/v1")
+		port, base, cfg, err := iss.protectedConfig(o.Spec, upstream+"/v1")
 		if err != nil {
 			return nil, err
 		}

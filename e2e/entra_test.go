@@ -8,7 +8,6 @@ import (
 	"net/url"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -212,29 +211,12 @@ func getJSONInto(t *testing.T, u string, v any) {
 // gateway's application (azp). Anything else fails the test and gets 401;
 // in particular the caller's token, whose aud is the gateway's API.
 type entraUpstream struct {
-	t                      *testing.T
+	upstreamRecorder
 	e                      *entratest.Server
 	downstream, middleTier string
-
-	mu    sync.Mutex
-	calls []upstreamCall
 }
 
-func (u *entraUpstream) wrap(next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		call, err := u.verify(r)
-		if err != nil {
-			u.t.Errorf("upstream %s %s: %v", r.Method, r.URL.Path, err)
-			w.Header().Set("WWW-Authenticate", `Bearer error="invalid_token"`)
-			http.Error(w, `{"code":401,"message":"invalid token"}`, http.StatusUnauthorized)
-			return
-		}
-		u.mu.Lock()
-		u.calls = append(u.calls, call)
-		u.mu.Unlock()
-		next.ServeHTTP(w, r)
-	})
-}
+func (u *entraUpstream) wrap(next http.Handler) http.Handler { return u.record(u.verify, next) }
 
 func (u *entraUpstream) verify(r *http.Request) (upstreamCall, error) {
 	call := upstreamCall{Method: r.Method, Path: r.URL.Path}
@@ -279,14 +261,6 @@ func (u *entraUpstream) verify(r *http.Request) (upstreamCall, error) {
 	return call, nil
 }
 
-func (u *entraUpstream) takeCalls() []upstreamCall {
-	u.mu.Lock()
-	defer u.mu.Unlock()
-	c := u.calls
-	u.calls = nil
-	return c
-}
-
 // TestEntraOnBehalfOf runs MCP client → gateway → on-behalf-of at the
 // emulated Entra token endpoint → an upstream that accepts only tokens for
 // the downstream API. A second API of the same gateway needs a downstream
@@ -304,7 +278,7 @@ func TestEntraOnBehalfOf(t *testing.T) {
 	e.Register(entratest.App{Name: "other-backend", AppIDURIs: []string{"api://other-backend"}, Scopes: []string{"Data.Read"}, AccessTokenVersion: 2})
 	e.Consent(api.ClientID, down.ClientID, "Pets.Read", "Pets.Write") // admin consent for the gateway
 	client := e.Register(entratest.App{Name: "MCP SDK client", RedirectURIs: []string{"http://127.0.0.1/callback"}})
-	up := &entraUpstream{t: t, e: e, downstream: down.ClientID, middleTier: api.ClientID}
+	up := &entraUpstream{upstreamRecorder: upstreamRecorder{t: t}, e: e, downstream: down.ClientID, middleTier: api.ClientID}
 	upstream := startUpstream(t, up.wrap)
 	obo := func(scope string) *gwUpstreamAuth {
 		return &gwUpstreamAuth{Type: "entraOBO", TokenURL: e.TokenURL(e.Tenant()), ClientID: api.ClientID,

@@ -26,7 +26,7 @@ type upstreamCall struct {
 // request, answers 401 to anything else, and fails the test if it ever
 // receives an inbound MCP token.
 type upstreamVerifier struct {
-	t *testing.T
+	upstreamRecorder
 
 	mu       sync.Mutex
 	issuer   string
@@ -35,7 +35,6 @@ type upstreamVerifier struct {
 	inbound  []string // MCP resources: an aud naming one is a forwarded token
 	keys     *jose.JSONWebKeySet
 	known    map[string]bool // inbound tokens the test itself sent
-	calls    []upstreamCall
 }
 
 func (v *upstreamVerifier) configure(issuer, jwksURI, audience string, inboundResources ...string) {
@@ -52,30 +51,43 @@ func (v *upstreamVerifier) rememberInbound(token string) {
 	v.known[token] = true
 }
 
-// takeCalls returns and clears the recorded calls.
-func (v *upstreamVerifier) takeCalls() []upstreamCall {
-	v.mu.Lock()
-	defer v.mu.Unlock()
-	c := v.calls
-	v.calls = nil
-	return c
+// upstreamRecorder is the part of an upstream token verifier that records
+// the requests it accepts.
+type upstreamRecorder struct {
+	t *testing.T
+
+	callsMu sync.Mutex
+	calls   []upstreamCall
 }
 
-func (v *upstreamVerifier) wrap(next http.Handler) http.Handler {
+// record is middleware that records each request verify accepts and
+// answers 401, failing the test, to the others.
+func (u *upstreamRecorder) record(verify func(*http.Request) (upstreamCall, error), next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		call, err := v.verify(r)
+		call, err := verify(r)
 		if err != nil {
-			v.t.Errorf("upstream %s %s: %v", r.Method, r.URL.Path, err)
+			u.t.Errorf("upstream %s %s: %v", r.Method, r.URL.Path, err)
 			w.Header().Set("WWW-Authenticate", `Bearer error="invalid_token"`)
 			http.Error(w, `{"code":401,"message":"invalid token"}`, http.StatusUnauthorized)
 			return
 		}
-		v.mu.Lock()
-		v.calls = append(v.calls, call)
-		v.mu.Unlock()
+		u.callsMu.Lock()
+		u.calls = append(u.calls, call)
+		u.callsMu.Unlock()
 		next.ServeHTTP(w, r)
 	})
 }
+
+// takeCalls returns and clears the recorded calls.
+func (u *upstreamRecorder) takeCalls() []upstreamCall {
+	u.callsMu.Lock()
+	defer u.callsMu.Unlock()
+	c := u.calls
+	u.calls = nil
+	return c
+}
+
+func (v *upstreamVerifier) wrap(next http.Handler) http.Handler { return v.record(v.verify, next) }
 
 // verify checks the request's bearer token: RS256 signature by the AS, typ
 // at+jwt, issuer, audience = the upstream resource, not expired, and not
@@ -190,7 +202,7 @@ func audiences(raw json.RawMessage) []string {
 func TestTokenExchange(t *testing.T) {
 	skipShort(t)
 	t.Parallel()
-	v := &upstreamVerifier{t: t}
+	v := &upstreamVerifier{upstreamRecorder: upstreamRecorder{t: t}}
 	upstream := startUpstream(t, v.wrap)
 	g := gatewayAt(freePort(t))
 	as := startAS(t, asOptions{resources: []string{g.MCPURL}, upstream: upstream})

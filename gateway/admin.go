@@ -303,6 +303,9 @@ func apiConfig(rec *store.API, auth *authbridge.Config) (config.API, error) {
 	if c.MaxResponseBytes == 0 {
 		c.MaxResponseBytes = config.DefaultMaxResponse
 	}
+	if s.MaxResultBytes != 0 || len(s.ResultFields) > 0 {
+		c.Response = &config.Response{ResponseShape: config.ResponseShape{MaxBytes: s.MaxResultBytes, Fields: s.ResultFields}}
+	}
 	if s.Include != nil {
 		c.Include = &mcpgen.Selector{OperationIDs: s.Include.OperationIDs, Tags: s.Include.Tags, Methods: s.Include.Methods, Paths: s.Include.Paths}
 	}

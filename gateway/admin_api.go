@@ -16,6 +16,7 @@ import (
 
 	"sigs.k8s.io/yaml"
 
+	"github.com/rest2mcp/rest2mcp/gateway/config"
 	"github.com/rest2mcp/rest2mcp/openapi"
 	"github.com/rest2mcp/rest2mcp/store"
 	"github.com/rest2mcp/rest2mcp/web"
@@ -218,6 +219,8 @@ type settingsJSON struct {
 	Timeout          string            `json:"timeout,omitempty"`
 	MaxResponseBytes int64             `json:"maxResponseBytes,omitempty"`
 	MaxOutputSchema  int               `json:"maxOutputSchema,omitempty"`
+	MaxResultBytes   int               `json:"maxResultBytes,omitempty"`
+	ResultFields     []string          `json:"resultFields,omitempty"`
 	Include          *store.Selector   `json:"include,omitempty"`
 	Exclude          *store.Selector   `json:"exclude,omitempty"`
 	Mode             string            `json:"mode,omitempty"`
@@ -234,7 +237,7 @@ type settingsJSON struct {
 func toSettingsJSON(rec *store.API) *settingsJSON {
 	s := rec.Settings
 	j := &settingsJSON{Upstream: s.Upstream, ServerVariables: s.ServerVariables, ToolPrefix: s.ToolPrefix, MaxResponseBytes: s.MaxResponseBytes,
-		MaxOutputSchema: s.MaxOutputSchema, Include: s.Include, Exclude: s.Exclude, Mode: s.Mode, Toolsets: s.Toolsets, UpstreamAuth: rec.UpstreamAuth}
+		MaxOutputSchema: s.MaxOutputSchema, MaxResultBytes: s.MaxResultBytes, ResultFields: s.ResultFields, Include: s.Include, Exclude: s.Exclude, Mode: s.Mode, Toolsets: s.Toolsets, UpstreamAuth: rec.UpstreamAuth}
 	if s.Timeout > 0 {
 		j.Timeout = s.Timeout.String()
 	}
@@ -282,13 +285,19 @@ func (r *registry) apiPatch(w http.ResponseWriter, req *http.Request) {
 	if err == nil {
 		err = checkUpstream(p.Upstream)
 	}
+	if err == nil {
+		shape := config.ResponseShape{MaxBytes: p.MaxResultBytes, Fields: p.ResultFields}
+		if verr := shape.Validate(); verr != nil {
+			err = fmt.Errorf("%w: %v", store.ErrInvalid, verr)
+		}
+	}
 	if err != nil {
 		r.fail(w, req, err)
 		return
 	}
 	_, a, stored, err := r.change(req.Context(), req.PathValue("name"), ifv, "settings", func(rec *store.API) error {
 		rec.Settings = store.Settings{Upstream: p.Upstream, ServerVariables: p.ServerVariables, ToolPrefix: p.ToolPrefix, Timeout: timeout,
-			MaxResponseBytes: p.MaxResponseBytes, MaxOutputSchema: p.MaxOutputSchema, Include: p.Include, Exclude: p.Exclude, Mode: p.Mode, Toolsets: slices.Clone(p.Toolsets)}
+			MaxResponseBytes: p.MaxResponseBytes, MaxOutputSchema: p.MaxOutputSchema, MaxResultBytes: p.MaxResultBytes, ResultFields: p.ResultFields, Include: p.Include, Exclude: p.Exclude, Mode: p.Mode, Toolsets: slices.Clone(p.Toolsets)}
 		switch {
 		case p.UpstreamAuth == nil:
 		case bytes.Equal(bytes.TrimSpace(p.UpstreamAuth), []byte("null")):

@@ -303,6 +303,12 @@ func TestAdminBadInput(t *testing.T) {
 		{"unknown JSON field", func() answer {
 			return e.jsonReq(t, "PATCH", "/admin/api/apis/pets/operations/listPets", map[string]any{"enable": false}, nil)
 		}, 400, "unknown field"},
+		{"result limit too small", func() answer {
+			return e.jsonReq(t, "PATCH", "/admin/api/apis/pets", map[string]any{"maxResultBytes": 100}, nil)
+		}, 400, "response.maxBytes: must be at least 256"},
+		{"result field not a pointer", func() answer {
+			return e.jsonReq(t, "PATCH", "/admin/api/apis/pets", map[string]any{"resultFields": []string{"name"}}, nil)
+		}, 400, "JSON pointer"},
 		{"invalid policy", func() answer {
 			return e.do(t, "PUT", "/admin/api/apis/pets/policy", "application/yaml", strings.NewReader("rules: [{bogus: 1}]\n"), nil)
 		}, 422, "policy"},

@@ -56,6 +56,10 @@ type API struct {
 	// _meta for modern results.
 	serverInfo mcp.Implementation
 	serverMeta []byte
+	// toolsets are the API's current toolset APIs (nil without toolsets);
+	// parent is the API a toolset API belongs to.
+	toolsets atomic.Pointer[toolsetGroup]
+	parent   *API
 }
 
 // Name returns the API name (the last path segment of its endpoint).
@@ -177,7 +181,13 @@ func (a *API) Reload(ctx context.Context) error {
 
 // ReloadFrom is [API.Reload] from another spec source, such as uploaded
 // bytes (openapi.Source{Data: …}); a zero src means the current one.
+//
+// A toolset API reloads its API (with every toolset): membership is
+// computed from the API's tools.
 func (a *API) ReloadFrom(ctx context.Context, src openapi.Source) (err error) {
+	if a.parent != nil {
+		return a.parent.ReloadFrom(ctx, src)
+	}
 	a.reloadMu.Lock()
 	defer a.reloadMu.Unlock()
 	defer func() { a.metrics.reloaded(err) }()
@@ -190,7 +200,18 @@ func (a *API) ReloadFrom(ctx context.Context, src openapi.Source) (err error) {
 	if err != nil {
 		return err
 	}
+	var commitToolsets func()
+	if a.cfg.Toolsets != nil {
+		// Toolset membership follows the new tools; nothing is swapped
+		// unless every toolset builds.
+		if commitToolsets, err = a.prepareToolsets(ctx, s); err != nil {
+			return err
+		}
+	}
 	a.snap.Store(s)
+	if commitToolsets != nil {
+		commitToolsets()
+	}
 	a.log.Info("reloaded", "tools", len(s.list))
 	return nil
 }

@@ -19,6 +19,17 @@ func (h blockingHandler) Handle(ctx context.Context, r slog.Record) error {
 	return h.Handler.Handle(ctx, r)
 }
 
+// WithAttrs keeps the derived handler blocking (the embedded handler's
+// WithAttrs would return one that is not).
+func (h blockingHandler) WithAttrs(attrs []slog.Attr) slog.Handler {
+	return blockingHandler{h.Handler.WithAttrs(attrs), h.release}
+}
+
+// WithGroup keeps the derived handler blocking.
+func (h blockingHandler) WithGroup(name string) slog.Handler {
+	return blockingHandler{h.Handler.WithGroup(name), h.release}
+}
+
 // TestAuditNeverBlocks: a stuck audit sink never blocks a request; the
 // records that do not fit are dropped, counted and reported.
 func TestAuditNeverBlocks(t *testing.T) {
@@ -38,8 +49,10 @@ func TestAuditNeverBlocks(t *testing.T) {
 	case <-time.After(5 * time.Second):
 		t.Fatal("logging blocked on a stuck audit sink")
 	}
-	if d := h.q.dropped.Load(); d < 90 {
-		t.Fatalf("dropped %d records, want at least 90 of 100 with a queue of 4", d)
+	// The writer holds at most one record while it is stuck and the queue
+	// four, so at least 95 of the 100 are dropped.
+	if d := h.q.dropped.Load(); d < 95 {
+		t.Fatalf("dropped %d records, want at least 95 of 100 with a queue of 4 and a stuck writer", d)
 	}
 	close(release)
 	waitFor(t, func() bool { return strings.Contains(buf.String(), "audit lines dropped") })

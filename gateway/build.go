@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net/http"
 	"os"
+	"slices"
 	"time"
 
 	"github.com/mark3labs/mcp-go/mcp"
@@ -247,10 +248,31 @@ func (s *Snapshot) generateTools(_ context.Context, o *BuildOptions) error {
 	case len(tools) == 0:
 		return fmt.Errorf("no operation of %s could be turned into a tool (or the include/exclude selection matches none)", s.label())
 	}
+	if err := s.shapeResults(tools); err != nil {
+		return err
+	}
 	s.list = tools
 	s.tools = make(map[string]*mcpgen.Tool, len(tools))
 	for _, t := range tools {
 		s.tools[t.Name] = t
+	}
+	return nil
+}
+
+// shapeResults applies the API's response shaping to its tools (which
+// relaxes their output schemas to what shaped results satisfy). An
+// override naming an operationId the spec lacks is an error: a typo would
+// otherwise silently leave the operation unshaped.
+func (s *Snapshot) shapeResults(tools []*mcpgen.Tool) error {
+	for _, id := range s.cfg.Response.OperationIDs() {
+		if !slices.ContainsFunc(s.doc.Operations, func(op *openapi.Operation) bool { return op.ID == id }) {
+			return fmt.Errorf("response.operations[%s]: %s has no operation with this operationId", id, s.label())
+		}
+	}
+	for _, t := range tools {
+		if err := t.SetShape(s.cfg.Response.Shape(t.Operation.ID)); err != nil {
+			return fmt.Errorf("response shaping: %w", err)
+		}
 	}
 	return nil
 }

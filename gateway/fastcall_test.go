@@ -51,6 +51,10 @@ func fastUpstream() http.Handler {
 		case "/v1/pets/7":
 			w.Header().Set("Content-Type", "application/json")
 			fmt.Fprint(w, `[1,2,3]`)
+		case "/v1/pets/8":
+			// Over the default shaping limit: truncated, with _meta.
+			w.Header().Set("Content-Type", "application/json")
+			fmt.Fprintf(w, `{"id": 8, "name": "big <&>", "extra": [%s"last"]}`, strings.Repeat(`"item < > é",`, 8000))
 		default:
 			w.Header().Set("Content-Type", "application/json")
 			fmt.Fprintf(w, `{"id": 100, "name": %q}`, r.URL.Path)
@@ -111,6 +115,7 @@ func fastCorpus() []fastCase {
 		{"image", "getPet", `{"petId":5}`, true},
 		{"no content", "getPet", `{"petId":6}`, true},
 		{"json array for an object tool", "getPet", `{"petId":7}`, true},
+		{"shaped large object", "getPet", `{"petId":8}`, true},
 		{"big integer argument", "getPet", `{"petId":12345678901234567890}`, true},
 		{"list", "listPets", `{"limit":2}`, true},
 		{"create", "createPet", `{"name":"x"}`, true},
@@ -198,6 +203,9 @@ func compareFast(t *testing.T, as *oidctest.Server) {
 			}
 			if f.status != s.status || f.header.Get("Content-Type") != s.header.Get("Content-Type") || !bytes.Equal(f.raw, s.raw) {
 				t.Errorf("answers differ\nmcp-go: %d %s %q\nfast:   %d %s %q", s.status, s.header.Get("Content-Type"), s.raw, f.status, f.header.Get("Content-Type"), f.raw)
+			}
+			if strings.Contains(c.name, "shaped") && !bytes.Contains(f.raw, []byte(`"com.rest2mcp/shaping"`)) {
+				t.Errorf("large result not shaped: %.300s", f.raw)
 			}
 			if strings.Contains(c.body, `"id":9007199254740993`) && !bytes.Contains(f.raw, []byte(`"id":9007199254740993`)) {
 				t.Errorf("id not echoed byte for byte: %s", f.raw)

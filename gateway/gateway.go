@@ -210,26 +210,42 @@ func newUpstreamClient() *http.Client {
 	}
 }
 
-// API returns the API named name, if any.
+// API returns the API named name, if any; a toolset is named
+// "<api>/<toolset>".
 func (g *Gateway) API(name string) (*API, bool) {
+	if api, segment, ok := strings.Cut(name, "/"); ok {
+		return g.toolsetAPI(api, segment)
+	}
 	a, ok := g.apis[name]
 	return a, ok
 }
 
 // Snapshot returns the current snapshot of the API named name.
 func (g *Gateway) Snapshot(name string) (*Snapshot, bool) {
-	a, ok := g.apis[name]
+	a, ok := g.API(name)
 	if !ok {
 		return nil, false
 	}
 	return a.Snapshot(), true
 }
 
-// APIs returns the APIs in configuration order.
+// APIs returns the configured APIs in configuration order, each followed
+// by its current toolsets.
 func (g *Gateway) APIs() []*API {
 	out := make([]*API, 0, len(g.order))
 	for _, n := range g.order {
-		out = append(out, g.apis[n])
+		a := g.apis[n]
+		out = append(out, a)
+		out = append(out, a.toolsets.Load().apis()...)
+	}
+	return out
+}
+
+// names returns the names of [Gateway.APIs].
+func (g *Gateway) names() []string {
+	var out []string
+	for _, a := range g.APIs() {
+		out = append(out, a.name)
 	}
 	return out
 }
@@ -241,8 +257,9 @@ func (g *Gateway) Handler() http.Handler { return g.root }
 // snapshot. All failures are returned together.
 func (g *Gateway) Reload(ctx context.Context) error {
 	var errs []error
-	for _, a := range g.APIs() {
-		if err := a.Reload(ctx); err != nil {
+	for _, n := range g.order {
+		// Toolsets are reloaded with their API.
+		if err := g.apis[n].Reload(ctx); err != nil {
 			errs = append(errs, err)
 		}
 	}
@@ -290,7 +307,7 @@ func (g *Gateway) Run(ctx context.Context, ready func(addr net.Addr)) error {
 		ErrorLog:          slog.NewLogLogger(g.log.Handler(), slog.LevelWarn),
 	}
 	srv.RegisterOnShutdown(g.streams.closeAll)
-	g.log.Info("listening", "addr", ln.Addr().String(), "public_url", g.cfg.PublicURL, "apis", strings.Join(g.order, ","))
+	g.log.Info("listening", "addr", ln.Addr().String(), "public_url", g.cfg.PublicURL, "apis", strings.Join(g.names(), ","))
 	if g.reg != nil {
 		done := make(chan struct{})
 		go func() {
@@ -339,7 +356,7 @@ func (g *Gateway) newEcho() *echo.Echo {
 		if !g.ready.Load() {
 			return c.JSON(http.StatusServiceUnavailable, map[string]string{"status": "not ready"})
 		}
-		return c.JSON(http.StatusOK, map[string]any{"status": "ready", "apis": g.order})
+		return c.JSON(http.StatusOK, map[string]any{"status": "ready", "apis": g.names()})
 	})
 	e.Any("/mcp/:api", g.serveMCP)
 	e.Any("/mcp/:api/:toolset", g.serveToolset)
@@ -353,13 +370,18 @@ func (g *Gateway) newEcho() *echo.Echo {
 
 	protected := 0
 	var only *API
-	for _, a := range g.APIs() {
+	for _, n := range g.order {
+		a := g.apis[n]
 		if a.prm == nil {
 			continue
 		}
 		protected++
 		only = a
 		e.Any(authbridge.PRMPath(a.resource), echo.WrapHandler(a.prm))
+		if a.cfg.Toolsets != nil {
+			protected++ // its toolsets are protected resources too
+			e.Any(a.toolsetPRMRoute(), a.serveToolsetPRM)
+		}
 	}
 	if protected == 1 {
 		// Clients fall back to the root well-known URL; with a single

@@ -109,6 +109,9 @@ func (w *watcher) poll(ctx context.Context) {
 		if ctx.Err() != nil {
 			return
 		}
+		if a.parent != nil {
+			continue // reloaded with its API
+		}
 		files := a.stampFiles()
 		if len(files) == 0 || sameStamps(files, a.snap.Load().files) || sameStamps(files, w.failed[a.name]) {
 			continue

@@ -8,6 +8,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/rest2mcp/rest2mcp/authbridge"
 	"github.com/rest2mcp/rest2mcp/gateway/config"
 	"github.com/rest2mcp/rest2mcp/mcpgen"
 )
@@ -23,8 +24,45 @@ import (
 // decisions, metrics and reloads — whose include selects the toolset's
 // operations by operationId with the one operation matcher. The API's
 // own endpoint stays as configured (all its tools, or discovery mode).
-// Toolset membership is computed when the gateway starts; a reload
-// rebuilds each toolset's tools from the new spec within that membership.
+//
+// Membership follows the API's tools: every reload of the API
+// ([API.Reload], [API.ReloadFrom], the polling loop, SIGHUP) recomputes
+// the toolsets from the new snapshot, so new operations join their
+// toolset (new toolsets appear, emptied ones disappear) and removed
+// operations leave it. The toolsets are rebuilt before anything is
+// swapped: if one fails, the API and all its toolsets keep serving their
+// current snapshots. Toolset APIs are reloaded only through their API.
+
+// toolsetGroup is the current set of toolset APIs of an API; it is
+// replaced whole on reload.
+type toolsetGroup struct {
+	// bySegment maps the toolset's URL segment to its API.
+	bySegment map[string]*API
+	// order lists the segments in the order the toolsets were computed.
+	order []string
+}
+
+// apis returns the group's APIs in order (none for a nil group).
+func (t *toolsetGroup) apis() []*API {
+	if t == nil {
+		return nil
+	}
+	out := make([]*API, len(t.order))
+	for i, s := range t.order {
+		out[i] = t.bySegment[s]
+	}
+	return out
+}
+
+// toolset returns the toolset API at /mcp/<a>/<segment>.
+func (a *API) toolset(segment string) (*API, bool) {
+	g := a.toolsets.Load()
+	if g == nil {
+		return nil, false
+	}
+	sub, ok := g.bySegment[segment]
+	return sub, ok
+}
 
 // addToolsets builds the toolset APIs of a (nothing unless a has
 // toolsets) from a's first snapshot, whose document they share.
@@ -32,20 +70,72 @@ func (g *Gateway) addToolsets(ctx context.Context, a *API) error {
 	if a.cfg.Toolsets == nil {
 		return nil
 	}
-	snap := a.snap.Load()
-	cfgs, err := toolsetConfigs(a.cfg, snap.list)
+	commit, err := a.prepareToolsets(ctx, a.snap.Load())
 	if err != nil {
 		return err
 	}
-	for _, c := range cfgs {
-		sub, err := newAPI(ctx, g, c, snap.doc)
-		if err != nil {
-			return fmt.Errorf("toolset %s: %w", strings.TrimPrefix(c.Name, a.name+"/"), err)
-		}
-		g.apis[c.Name] = sub
-		g.order = append(g.order, c.Name)
-	}
+	commit()
 	return nil
+}
+
+// prepareToolsets builds the toolset APIs for snap, a's next (or first)
+// snapshot, without serving them: toolsets that exist already get a new
+// snapshot, new ones a new API. The returned commit swaps them all in
+// (and drops toolsets that no longer exist); on error nothing changed.
+func (a *API) prepareToolsets(ctx context.Context, snap *Snapshot) (commit func(), err error) {
+	configs, err := toolsetConfigs(a.cfg, snap.list)
+	if err != nil {
+		return nil, err
+	}
+	old := a.toolsets.Load()
+	next := &toolsetGroup{bySegment: make(map[string]*API, len(configs))}
+	type update struct {
+		sub  *API
+		snap *Snapshot
+	}
+	var updates []update
+	for _, c := range configs {
+		segment := strings.TrimPrefix(c.Name, a.name+"/")
+		if sub, ok := old.lookup(segment); ok {
+			opts := sub.buildOptions()
+			opts.Document, opts.Source = snap.doc, snap.source
+			s, err := BuildAPI(ctx, c, opts)
+			if err != nil {
+				return nil, fmt.Errorf("toolset %s: %w", segment, err)
+			}
+			updates = append(updates, update{sub, s})
+			next.bySegment[segment] = sub
+		} else {
+			sub, err := newAPI(ctx, a.gw, c, snap.doc)
+			if err != nil {
+				return nil, fmt.Errorf("toolset %s: %w", segment, err)
+			}
+			sub.parent = a
+			next.bySegment[segment] = sub
+		}
+		next.order = append(next.order, segment)
+	}
+	return func() {
+		for _, u := range updates {
+			// The toolset's cfg keeps its first membership: it is read
+			// unlocked, and its reloads go through a (see ReloadFrom).
+			u.sub.snap.Store(u.snap)
+			u.sub.log.Info("reloaded with its API", "tools", len(u.snap.list))
+		}
+		a.toolsets.Store(next)
+		if old != nil && (len(old.order) != len(next.order) || len(updates) != len(next.order)) {
+			a.log.Info("toolsets changed", "before", strings.Join(old.order, ","), "after", strings.Join(next.order, ","))
+		}
+	}, nil
+}
+
+// lookup is [API.toolset] on a group that may be nil.
+func (t *toolsetGroup) lookup(segment string) (*API, bool) {
+	if t == nil {
+		return nil, false
+	}
+	sub, ok := t.bySegment[segment]
+	return sub, ok
 }
 
 // toolsetConfigs returns the configuration of each toolset endpoint of
@@ -105,7 +195,7 @@ func toolsetConfigs(api config.API, list []*mcpgen.Tool) ([]config.API, error) {
 // serveToolset serves /mcp/<api>/<toolset>.
 func (g *Gateway) serveToolset(c echo.Context) error {
 	name := c.Param("api") + "/" + c.Param("toolset")
-	a, ok := g.apis[name]
+	a, ok := g.toolsetAPI(c.Param("api"), c.Param("toolset"))
 	if !ok && g.reg != nil {
 		a, ok = g.reg.lookup(name)
 	}
@@ -115,3 +205,27 @@ func (g *Gateway) serveToolset(c echo.Context) error {
 	a.handler.ServeHTTP(c.Response(), c.Request())
 	return nil
 }
+
+// toolsetAPI returns the current toolset API at /mcp/<api>/<segment>.
+func (g *Gateway) toolsetAPI(api, segment string) (*API, bool) {
+	parent, ok := g.apis[api]
+	if !ok {
+		return nil, false
+	}
+	return parent.toolset(segment)
+}
+
+// serveToolsetPRM serves the protected resource metadata of the current
+// toolsets of a: toolsets come and go with reloads, so their metadata is
+// routed by segment rather than mounted one by one.
+func (a *API) serveToolsetPRM(c echo.Context) error {
+	sub, ok := a.toolset(c.Param("toolset"))
+	if !ok || sub.prm == nil {
+		return echo.NewHTTPError(http.StatusNotFound, fmt.Sprintf("no protected toolset %q of API %s", c.Param("toolset"), a.name))
+	}
+	sub.prm.ServeHTTP(c.Response(), c.Request())
+	return nil
+}
+
+// toolsetPRMRoute is the route of the metadata of a's toolsets.
+func (a *API) toolsetPRMRoute() string { return authbridge.PRMPath(a.resource) + "/:toolset" }

@@ -2,8 +2,13 @@ package gateway
 
 import (
 	"encoding/json"
+	"fmt"
 	"io"
+	"maps"
 	"net/http"
+	"os"
+	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -122,5 +127,122 @@ func TestToolsetsByHand(t *testing.T) {
 	}
 	if r := modern(t, base+"writes-readonly", "", "tools/list", nil); r.status != http.StatusNotFound {
 		t.Errorf("a toolset without read-only tools has no read-only variant: HTTP %d", r.status)
+	}
+}
+
+// toolsetSpec is an OpenAPI document with, per tag, the given number of
+// GET operations "<tag>Op<i>" at /<tag>/<i>, and a POST /<tag> per tag.
+func toolsetSpec(tags map[string]int) string {
+	var b strings.Builder
+	b.WriteString("openapi: 3.0.3\ninfo: {title: t, version: '1'}\npaths:\n")
+	for _, tag := range slices.Sorted(maps.Keys(tags)) {
+		fmt.Fprintf(&b, "  /%s:\n    post:\n      operationId: %sCreate\n      tags: [%s]\n      responses: {'201': {description: ok}}\n", tag, tag, tag)
+		for i := range tags[tag] {
+			fmt.Fprintf(&b, "  /%s/%d:\n    get:\n      operationId: %sOp%d\n      tags: [%s]\n      responses: {'200': {description: ok}}\n", tag, i, tag, i, tag)
+		}
+	}
+	return b.String()
+}
+
+// TestToolsetsFollowReloads: a reload recomputes the toolsets from the new
+// spec: new operations join, removed ones leave, new toolsets appear and
+// emptied ones disappear; a reload whose toolsets cannot be built changes
+// nothing.
+func TestToolsetsFollowReloads(t *testing.T) {
+	spec := filepath.Join(t.TempDir(), "spec.yaml")
+	write := func(s string) {
+		t.Helper()
+		if err := os.WriteFile(spec, []byte(s), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write(toolsetSpec(map[string]int{"pets": 6, "toys": 2}))
+	g, srv := testGateway(t, &config.Config{APIs: []config.API{
+		{Name: "auto", Spec: spec, Toolsets: &config.Toolsets{Auto: true}},
+		{Name: "hand", Spec: spec, Toolsets: &config.Toolsets{Sets: []config.Toolset{{Name: "toys", Include: &mcpgen.Selector{Tags: []string{"toys"}}}}}},
+	}})
+	list := func(path string) []string {
+		t.Helper()
+		r := modern(t, srv.URL+"/mcp/"+path, "", "tools/list", nil)
+		if r.status != http.StatusOK {
+			return nil
+		}
+		return toolNames(t, r)
+	}
+	apiNames := func() []string {
+		var out []string
+		for _, a := range g.APIs() {
+			out = append(out, a.Name())
+		}
+		return out
+	}
+	before := []string{"auto", "auto/more", "auto/pets", "auto/more-readonly", "auto/pets-readonly", "hand", "hand/toys", "hand/toys-readonly"}
+	if diff := cmp.Diff(before, apiNames()); diff != "" {
+		t.Fatalf("toolsets at start-up (-want +got):\n%s", diff)
+	}
+	if got := list("auto/more"); !slices.Contains(got, "toysOp1") {
+		t.Fatalf("auto/more lists %v", got)
+	}
+	autoAPI, _ := g.API("auto")
+	handAPI, _ := g.API("hand")
+	petsBefore, _ := g.API("auto/pets")
+
+	// pets loses an operation, toys grows into a toolset of its own, and
+	// the small groups that made "more" are gone.
+	write(toolsetSpec(map[string]int{"pets": 5, "toys": 5}))
+	for _, a := range []*API{autoAPI, handAPI} {
+		if err := a.Reload(t.Context()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	after := []string{"auto", "auto/pets", "auto/toys", "auto/pets-readonly", "auto/toys-readonly", "hand", "hand/toys", "hand/toys-readonly"}
+	if diff := cmp.Diff(after, apiNames()); diff != "" {
+		t.Errorf("toolsets after the reload (-want +got):\n%s", diff)
+	}
+	if petsAfter, _ := g.API("auto/pets"); petsAfter != petsBefore {
+		t.Error("an existing toolset was replaced instead of reloaded (its sessions, limiter and metrics would be lost)")
+	}
+	if got := list("auto/pets"); slices.Contains(got, "petsOp5") || len(got) != 6 {
+		t.Errorf("auto/pets after the reload lists %v, want petsCreate and petsOp0-4", got)
+	}
+	if got := list("auto/toys-readonly"); !slices.Equal(got, []string{"toysOp0", "toysOp1", "toysOp2", "toysOp3", "toysOp4"}) {
+		t.Errorf("new toolset auto/toys-readonly lists %v", got)
+	}
+	if got := list("hand/toys"); len(got) != 6 || !slices.Contains(got, "toysOp4") {
+		t.Errorf("hand/toys after the reload lists %v", got)
+	}
+	if r := modern(t, srv.URL+"/mcp/auto/more", "", "tools/list", nil); r.status != http.StatusNotFound {
+		t.Errorf("the emptied toolset auto/more still answers HTTP %d", r.status)
+	}
+
+	// A spec without toys leaves hand's toolset empty: the reload fails
+	// and the API and its toolsets keep their snapshots.
+	write(toolsetSpec(map[string]int{"pets": 5}))
+	err := handAPI.Reload(t.Context())
+	if err == nil || !strings.Contains(err.Error(), "toolset toys selects no operation") {
+		t.Fatalf("reload leaving a toolset empty: %v", err)
+	}
+	if got := list("hand"); len(got) != 12 {
+		t.Errorf("hand after the failed reload lists %d tools, want the previous 12", len(got))
+	}
+	if got := list("hand/toys"); len(got) != 6 {
+		t.Errorf("hand/toys after the failed reload lists %v", got)
+	}
+	// The gateway-wide reload reloads toolsets through their API only,
+	// and reloading a toolset reloads its API.
+	write(toolsetSpec(map[string]int{"pets": 5, "toys": 7}))
+	if err := g.Reload(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	if got := list("hand/toys"); len(got) != 8 {
+		t.Errorf("hand/toys after the gateway reload lists %v", got)
+	}
+	write(toolsetSpec(map[string]int{"pets": 5, "toys": 8}))
+	sub, _ := g.API("auto/toys")
+	if err := sub.Reload(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	if got := list("auto/toys"); len(got) != 9 || len(list("auto")) != 15 {
+		t.Errorf("after reloading a toolset: auto/toys lists %v, auto %d tools", got, len(list("auto")))
 	}
 }

@@ -25,9 +25,9 @@ const maxTitle = 128
 // describe builds a tool description: the operation's summary (already
 // cleaned, see [cleanText]) and description, cleaned and cut to fit max bytes together with a suffix
 // with what a model needs to call the tool (deprecation, required
-// arguments, OAuth scopes). It is never empty: an operation without prose
+// arguments, how to page, OAuth scopes). It is never empty: an operation without prose
 // is described as "<METHOD> <path>".
-func describe(op *openapi.Operation, summary string, required []string, scopeText string, max int) string {
+func describe(op *openapi.Operation, summary string, required []string, pageHint, scopeText string, max int) string {
 	prose := joinProse(summary, cleanText(op.Description, 4*max))
 	if prose == "" {
 		prose = op.Method + " " + op.Path
@@ -38,6 +38,9 @@ func describe(op *openapi.Operation, summary string, required []string, scopeTex
 	}
 	if len(required) > 0 {
 		lines = append(lines, "Required arguments: "+listNames(required, ", ", " and ")+".")
+	}
+	if pageHint != "" {
+		lines = append(lines, pageHint)
 	}
 	if scopeText != "" {
 		lines = append(lines, scopeText)

@@ -61,6 +61,7 @@ func TestDescribe(t *testing.T) {
 		name     string
 		op       openapi.Operation
 		required []string
+		pageHint string
 		scopes   string
 		max      int
 		want     string
@@ -85,10 +86,16 @@ func TestDescribe(t *testing.T) {
 			required: []string{"id"}, scopes: "Required OAuth scope: read.",
 			want: "Filler.\n\nThis sentence is filler text.\n\nDeprecated: prefer another operation if one fits.\nRequired arguments: id.\nRequired OAuth scope: read.",
 		},
+		{
+			name: "paging hint before the scopes", max: 1024,
+			op:       openapi.Operation{Summary: "List pets"},
+			pageHint: "Paginated: increase page for the next items.", scopes: "Required OAuth scope: read.",
+			want: "List pets\n\nPaginated: increase page for the next items.\nRequired OAuth scope: read.",
+		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got := describe(&tt.op, cleanText(tt.op.Summary, 4*tt.max), tt.required, tt.scopes, tt.max)
+			got := describe(&tt.op, cleanText(tt.op.Summary, 4*tt.max), tt.required, tt.pageHint, tt.scopes, tt.max)
 			if diff := cmp.Diff(tt.want, got); diff != "" {
 				t.Errorf("describe (-want +got):\n%s", diff)
 			}
@@ -104,7 +111,7 @@ func TestDescribeManyRequired(t *testing.T) {
 	for i := range 20 {
 		names = append(names, "arg"+string(rune('a'+i)))
 	}
-	got := describe(&openapi.Operation{}, "Do it", names, "", 1024)
+	got := describe(&openapi.Operation{}, "Do it", names, "", "", 1024)
 	if !strings.HasSuffix(got, "argl and 8 more.") {
 		t.Errorf("describe = %q, want the list capped with a count", got)
 	}

@@ -174,7 +174,7 @@ func (g *generator) tool(op *openapi.Operation) (*Tool, openapi.Diagnostics) {
 	return &Tool{
 		Name:          name,
 		Title:         title(summary),
-		Description:   describe(op, summary, required, g.scopeLine(alts), g.opts.MaxDescription),
+		Description:   describe(op, summary, required, toolPagingHint(bindings), g.scopeLine(alts), g.opts.MaxDescription),
 		InputSchema:   in,
 		OutputSchema:  out,
 		OutputWrapped: wrapped,

@@ -35,6 +35,21 @@ func BenchmarkCall(b *testing.B) {
 			}
 		}
 	})
+	// The same call with the default response shaping: the body is under
+	// the limit, so it must cost what "invoker" costs.
+	shaped := *tool
+	if err := shaped.SetShape(ShapeOptions{}); err != nil {
+		b.Fatal(err)
+	}
+	b.Run("invoker_shaping_on", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			res := inv.Call(b.Context(), &shaped, args)
+			if res.MCP.IsError || res.MCP.Meta != nil {
+				b.Fatal(invText(res.MCP))
+			}
+		}
+	})
 	b.Run("direct", func(b *testing.B) {
 		b.ReportAllocs()
 		target := up.URL + "/pets/42?fields=name&fields=tags"

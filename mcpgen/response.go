@@ -36,6 +36,11 @@ var ErrNotJSON = errors.New("upstream response labelled JSON is not valid JSON")
 //     (base64, with the media type and the upstream URL without query).
 //   - an empty body (204 and others): the status line as text, e.g.
 //     "HTTP 204 No Content".
+//   - tools with a [Tool.Shape]: a JSON body over its MaxBytes, or any JSON
+//     body when it projects Fields, is shaped by [ShapeJSON] first; the
+//     note follows the content as a second text block and the details
+//     are in _meta under [MetaKeyShaping]. Other bodies are spliced as
+//     they are.
 //   - bodies longer than MaxResponseBytes: text is cut with the note
 //     "[truncated: response was N bytes, showing first M]"; JSON is then
 //     returned as truncated text without structuredContent; images and
@@ -178,6 +183,19 @@ func (inv *Invoker) jsonResult(t *Tool, r responseBody) *Result {
 	if err != nil {
 		return notJSONResult(r, err)
 	}
+	if t.needsShape(compact) {
+		shaped, note, meta, err := t.shapedJSON(compact)
+		if err != nil {
+			return notJSONResult(r, err)
+		}
+		return withShaping(inv.compactResult(t, shaped), note, meta)
+	}
+	return inv.compactResult(t, compact)
+}
+
+// compactResult maps a compact JSON value as [Invoker.jsonResult]
+// describes.
+func (inv *Invoker) compactResult(t *Tool, compact []byte) *Result {
 	isObject := compact[0] == '{'
 	switch {
 	case t.OutputSchema != nil && t.OutputWrapped:
@@ -192,6 +210,19 @@ func (inv *Invoker) jsonResult(t *Tool, r responseBody) *Result {
 	default:
 		return &Result{MCP: mcp.NewToolResultText(string(compact))}
 	}
+}
+
+// withShaping notes a shaped result: the note follows the content as its
+// own text block (the first stays the exact JSON of structuredContent),
+// and meta goes into the result's _meta.
+func withShaping(res *Result, note string, meta *mcp.Meta) *Result {
+	if note != "" {
+		res.MCP.Content = append(res.MCP.Content, mcp.NewTextContent(note))
+	}
+	if meta != nil {
+		res.MCP.Meta = meta
+	}
+	return res
 }
 
 // notJSONShown bounds the part of a body that is not valid JSON shown in

@@ -82,15 +82,40 @@ func PaginationHint(op *openapi.Operation) string {
 	if op == nil {
 		return ""
 	}
-	found := map[string]string{}
+	var query []queryArg
 	for _, p := range op.Parameters {
-		if p.In != openapi.InQuery {
-			continue
+		if p.In == openapi.InQuery {
+			query = append(query, queryArg{wire: p.Name, arg: p.Name})
 		}
-		name := strings.ToLower(p.Name)
+	}
+	return pagingHint(query)
+}
+
+// queryArg is a query parameter (wire name) and the tool argument that
+// sets it.
+type queryArg struct{ wire, arg string }
+
+// toolPagingHint is [PaginationHint] for a tool's description: it names
+// the tool's arguments (which can differ from the parameters' wire names)
+// and only parameters the tool binds.
+func toolPagingHint(bindings []Binding) string {
+	var query []queryArg
+	for _, b := range bindings {
+		if b.Loc == LocQuery {
+			query = append(query, queryArg{wire: b.Name, arg: b.Arg})
+		}
+	}
+	return pagingHint(query)
+}
+
+// pagingHint renders the paging hint of query parameters.
+func pagingHint(query []queryArg) string {
+	found := map[string]string{}
+	for _, q := range query {
+		name := strings.ToLower(q.wire)
 		for _, g := range pagingParams {
 			if _, done := found[g.style]; !done && slices.Contains(g.names, name) {
-				found[g.style] = p.Name
+				found[g.style] = q.arg
 			}
 		}
 	}

@@ -37,6 +37,10 @@ type Tool struct {
 	// requirements name (used in descriptions). Policy decisions live in
 	// package policies.
 	Scopes []string
+	// Shape, when set, bounds and projects the tool's JSON results for
+	// the model; set it with [Tool.SetShape], which also relaxes
+	// OutputSchema to match.
+	Shape *ShapeOptions
 }
 
 // Annotations are MCP tool annotation hints.

@@ -364,6 +364,16 @@ func (f *fastDecoder) any() (any, error) {
 	}
 }
 
+// anyArray reads an array of any values.
+func (f *fastDecoder) anyArray(dst *[]any) error {
+	if f.d.PeekKind() != '[' {
+		return f.wrongType("an array")
+	}
+	v, err := f.any()
+	*dst, _ = v.([]any)
+	return err
+}
+
 func (f *fastDecoder) document() (*openapi3.T, error) {
 	doc := &openapi3.T{}
 	err := f.object(func(k string) error {
@@ -415,40 +425,35 @@ func (f *fastDecoder) components(c *openapi3.Components) error {
 		switch k {
 		case "schemas":
 			c.Schemas = openapi3.Schemas{}
-			return f.object(func(name string) error {
-				sr, err := f.schemaRef(0)
-				if sr != nil {
-					c.Schemas[name] = sr
-				}
-				return err
-			})
+			return named(f, c.Schemas, func() (*openapi3.SchemaRef, error) { return f.schemaRef(0) })
 		case "parameters":
 			c.Parameters = openapi3.ParametersMap{}
-			return f.object(func(name string) error {
-				pr, err := f.parameterRef()
-				c.Parameters[name] = pr
-				return err
-			})
+			return named(f, c.Parameters, f.parameterRef)
 		case "requestBodies":
 			c.RequestBodies = openapi3.RequestBodies{}
-			return f.object(func(name string) error {
-				rb, err := f.requestBodyRef()
-				c.RequestBodies[name] = rb
-				return err
-			})
+			return named(f, c.RequestBodies, f.requestBodyRef)
 		case "responses":
 			c.Responses = openapi3.ResponseBodies{}
-			return f.object(func(name string) error {
-				rr, err := f.responseRef()
-				c.Responses[name] = rr
-				return err
-			})
+			return named(f, c.Responses, f.responseRef)
 		case "securitySchemes":
 			return f.kin(&c.SecuritySchemes)
 		default:
 			// headers, examples, links, callbacks: not used.
 			return f.skip()
 		}
+	})
+}
+
+// named reads an object of named components into dst with read, leaving
+// out nil ones (a schema written as null).
+func named[R comparable](f *fastDecoder, dst map[string]R, read func() (R, error)) error {
+	var none R
+	return f.object(func(name string) error {
+		r, err := read()
+		if r != none {
+			dst[name] = r
+		}
+		return err
 	})
 }
 
@@ -815,12 +820,7 @@ func (f *fastDecoder) schemaRef(depth int) (*openapi3.SchemaRef, error) {
 		case "contentEncoding":
 			return f.str(&s.ContentEncoding)
 		case "enum":
-			if f.d.PeekKind() != '[' {
-				return f.wrongType("an array")
-			}
-			v, err := f.any()
-			s.Enum, _ = v.([]any)
-			return err
+			return f.anyArray(&s.Enum)
 		case "default":
 			return value(&s.Default)
 		case "example":
@@ -828,12 +828,7 @@ func (f *fastDecoder) schemaRef(depth int) (*openapi3.SchemaRef, error) {
 		case "const":
 			return value(&s.Const)
 		case "examples":
-			if f.d.PeekKind() != '[' {
-				return f.wrongType("an array")
-			}
-			v, err := f.any()
-			s.Examples, _ = v.([]any)
-			return err
+			return f.anyArray(&s.Examples)
 		case "uniqueItems":
 			return f.boolean(&s.UniqueItems)
 		case "nullable":
@@ -1074,14 +1069,6 @@ func resolveLocal(doc *openapi3.T) bool {
 		c = &openapi3.Components{}
 	}
 	ok := true
-	name := func(ref, section string) (string, bool) {
-		n, found := strings.CutPrefix(ref, "#/components/"+section+"/")
-		if !found || strings.ContainsAny(n, "/~%") {
-			ok = false
-			return "", false
-		}
-		return n, true
-	}
 	seen := map[*openapi3.Schema]bool{}
 	var schema func(sr *openapi3.SchemaRef)
 	schemaRef := func(sr *openapi3.SchemaRef) bool {
@@ -1089,7 +1076,7 @@ func resolveLocal(doc *openapi3.T) bool {
 			return true
 		}
 		for hops, cur := 0, sr; ; hops++ {
-			n, found := name(cur.Ref, "schemas")
+			n, found := componentName(cur.Ref, "schemas")
 			if !found || hops > 64 {
 				ok = false
 				return false
@@ -1140,42 +1127,35 @@ func resolveLocal(doc *openapi3.T) bool {
 			}
 		}
 	}
+	// A reference takes the value of the component it names (see
+	// localTarget); anything else makes ok false.
 	parameter := func(pr *openapi3.ParameterRef) {
-		if pr.Ref != "" {
-			n, found := name(pr.Ref, "parameters")
-			if !found || c.Parameters[n] == nil || c.Parameters[n].Ref != "" {
-				ok = false
-				return
-			}
-			pr.Value = c.Parameters[n].Value
-			return
+		if pr.Ref == "" {
+			schema(pr.Value.Schema)
+			content(pr.Value.Content)
+		} else if t, found := localTarget(pr, c.Parameters); found {
+			pr.Value = t.Value
+		} else {
+			ok = false
 		}
-		schema(pr.Value.Schema)
-		content(pr.Value.Content)
 	}
 	requestBody := func(rr *openapi3.RequestBodyRef) {
-		if rr.Ref != "" {
-			n, found := name(rr.Ref, "requestBodies")
-			if !found || c.RequestBodies[n] == nil || c.RequestBodies[n].Ref != "" {
-				ok = false
-				return
-			}
-			rr.Value = c.RequestBodies[n].Value
-			return
+		if rr.Ref == "" {
+			content(rr.Value.Content)
+		} else if t, found := localTarget(rr, c.RequestBodies); found {
+			rr.Value = t.Value
+		} else {
+			ok = false
 		}
-		content(rr.Value.Content)
 	}
 	response := func(rr *openapi3.ResponseRef) {
-		if rr.Ref != "" {
-			n, found := name(rr.Ref, "responses")
-			if !found || c.Responses[n] == nil || c.Responses[n].Ref != "" {
-				ok = false
-				return
-			}
-			rr.Value = c.Responses[n].Value
-			return
+		if rr.Ref == "" {
+			content(rr.Value.Content)
+		} else if t, found := localTarget(rr, c.Responses); found {
+			rr.Value = t.Value
+		} else {
+			ok = false
 		}
-		content(rr.Value.Content)
 	}
 	// Components first, so that references to them find resolved values.
 	for _, sr := range c.Schemas {
@@ -1211,6 +1191,37 @@ func resolveLocal(doc *openapi3.T) bool {
 		}
 	}
 	return ok
+}
+
+// componentName returns the component name of a reference of the form
+// "#/components/<section>/<name>" with a plain name (no "/", "~" or "%"
+// to decode), or false.
+func componentName(ref, section string) (string, bool) {
+	n, found := strings.CutPrefix(ref, "#/components/"+section+"/")
+	if !found || strings.ContainsAny(n, "/~%") {
+		return "", false
+	}
+	return n, true
+}
+
+// localTarget returns the component of m (the components of r's kind) that
+// r's reference names directly, or false when the reference has another
+// form, the component is missing, or it is itself a reference.
+func localTarget[R interface {
+	comparable
+	RefString() string
+	CollectionName() string
+}](r R, m map[string]R) (R, bool) {
+	var none R
+	n, found := componentName(r.RefString(), r.CollectionName())
+	if !found {
+		return none, false
+	}
+	t := m[n]
+	if t == none || t.RefString() != "" {
+		return none, false
+	}
+	return t, true
 }
 
 // yamlDepthBound returns an upper bound of a YAML text's nesting depth

@@ -149,6 +149,12 @@ type Settings struct {
 	MaxResponseBytes int64 `json:"maxResponseBytes,omitempty"`
 	// MaxOutputSchema bounds each tool's output schema in bytes.
 	MaxOutputSchema int `json:"maxOutputSchema,omitempty"`
+	// MaxResultBytes bounds a JSON tool result for the model (0 = the
+	// gateway's default, -1 = no limit; see the configuration's
+	// response.maxBytes).
+	MaxResultBytes int `json:"maxResultBytes,omitempty"`
+	// ResultFields project JSON tool results onto these JSON pointers.
+	ResultFields []string `json:"resultFields,omitempty"`
 	// Include and Exclude select operations (nil Include = all).
 	Include *Selector `json:"include,omitempty"`
 	Exclude *Selector `json:"exclude,omitempty"`

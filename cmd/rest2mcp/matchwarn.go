@@ -116,12 +116,17 @@ func legacySelector(f openapi.OperationFilter, op *openapi.Operation) bool {
 // field, paths matched with "*" and "?" stopping at "/" and "**" crossing
 // it.
 func legacyRule(f openapi.OperationFilter, op *openapi.Operation) bool {
+	// Outside paths the old glob was the one matcher's openapi.Glob; only
+	// its path mode (legacyPathGlob) differs.
 	anyOf := func(ps []string, s string, path, upper bool) bool {
 		return slices.ContainsFunc(ps, func(p string) bool {
 			if upper {
 				p = strings.ToUpper(p)
 			}
-			return legacyGlob(p, s, path)
+			if path {
+				return legacyPathGlob(p, s)
+			}
+			return openapi.Glob(p, s)
 		})
 	}
 	if len(f.OperationIDs) > 0 && !anyOf(f.OperationIDs, op.ID, false, false) {
@@ -139,9 +144,10 @@ func legacyRule(f openapi.OperationFilter, op *openapi.Operation) bool {
 	return true
 }
 
-// legacyGlob is the old policy glob: "?" one character, "*" a run, and,
-// when path is true, "*" and "?" stop at "/" while "**" crosses it.
-func legacyGlob(pattern, s string, path bool) bool {
+// legacyPathGlob is the old policy glob on paths: "?" one character
+// and "*" a run, both stopping at "/", while "**" crosses it. (Elsewhere
+// the old glob was openapi.Glob.)
+func legacyPathGlob(pattern, s string) bool {
 	cur := make([]bool, len(s)+1)
 	next := make([]bool, len(s)+1)
 	cur[0] = true
@@ -150,7 +156,7 @@ func legacyGlob(pattern, s string, path bool) bool {
 		switch c := pattern[i]; c {
 		case '?':
 			for j := 0; j < len(s); j++ {
-				next[j+1] = cur[j] && (!path || s[j] != '/')
+				next[j+1] = cur[j] && s[j] != '/'
 			}
 		case '*':
 			double := i+1 < len(pattern) && pattern[i+1] == '*'
@@ -159,7 +165,7 @@ func legacyGlob(pattern, s string, path bool) bool {
 			}
 			next[0] = cur[0]
 			for j := 1; j <= len(s); j++ {
-				next[j] = cur[j] || (next[j-1] && (double || !path || s[j-1] != '/'))
+				next[j] = cur[j] || (next[j-1] && (double || s[j-1] != '/'))
 			}
 		default:
 			for j := 0; j < len(s); j++ {

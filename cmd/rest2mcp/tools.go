@@ -78,6 +78,13 @@ func cmdTools(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return fmt.Errorf("spec %s: %w", *spec, err)
 	}
 	tools, diags := mcpgen.Generate(doc, &mcpgen.Options{Prefix: *prefix, Include: include, Exclude: exclude})
+	// Served tools shape their results with the default limit, which
+	// relaxes their output schemas: count what serve lists.
+	for _, t := range tools {
+		if err := t.SetShape(mcpgen.ShapeOptions{}); err != nil {
+			return err
+		}
+	}
 	api := *name
 	if api == "" {
 		api = slug(doc.Title)

@@ -131,6 +131,10 @@ type API struct {
 	// MaxResponseBytes caps what an upstream response may put in front of
 	// the model (default 1 MiB).
 	MaxResponseBytes int64 `json:"maxResponseBytes,omitempty"`
+	// Response shapes JSON results for the model: a size limit with
+	// structured truncation (default 64 KiB) and optional field
+	// projection, per API and per operation (see [Response]).
+	Response *Response `json:"response,omitempty"`
 	// MaxOutputSchema bounds each tool's output schema in bytes (default
 	// 8 KiB; -1 = unlimited); larger ones keep only their top level.
 	MaxOutputSchema int `json:"maxOutputSchema,omitempty"`
@@ -435,6 +439,7 @@ func (c *Config) Validate() error {
 		if a.Timeout < 0 {
 			p.add(at+".timeout", "must not be negative")
 		}
+		a.Response.validate(&p, at+".response")
 		if err := ValidateMode(a.Mode); err != nil {
 			p.addErr(at+".mode", err)
 		}

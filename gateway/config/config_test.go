@@ -4,6 +4,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -59,6 +60,27 @@ apis:
 				`apis[1].auth: required: the listener nope is not loopback, so every API must be protected (add an auth section, or set insecureNoAuth: true for a trusted network only)`,
 				`apis[2].name: duplicate API name "ok"`,
 				`apis[2].auth: required: the listener nope is not loopback, so every API must be protected (add an auth section, or set insecureNoAuth: true for a trusted network only)`,
+			},
+		},
+		{
+			name: "response shaping",
+			yaml: `listen: 127.0.0.1:8080
+apis:
+  - name: p
+    spec: p.yaml
+    response:
+      maxBytes: 100
+      fields: ["/ok", "items/*/name", "/bad~2"]
+      operations:
+        listPets: {maxBytes: -1, fields: ["/*/name"]}
+        getPet: {maxBytes: -5}
+        empty: null`,
+			want: []string{
+				"apis[0].response.maxBytes: must be at least 256 (or -1 for no limit), got 100",
+				`apis[0].response.fields[1]: must be a JSON pointer starting with / (e.g. /items/*/name), got "items/*/name"`,
+				`apis[0].response.fields[2]: "/bad~2": ~ must be followed by 0 (for ~) or 1 (for /)`,
+				"apis[0].response.operations[empty]: empty: set maxBytes or fields, or remove the entry",
+				"apis[0].response.operations[getPet].maxBytes: must be at least 256 (or -1 for no limit), got -5",
 			},
 		},
 		{
@@ -205,5 +227,40 @@ func TestLoadEnvAndPaths(t *testing.T) {
 				t.Errorf("%s=%q: want an error naming the variable, got %v", bad.key, bad.value, err)
 			}
 		})
+	}
+}
+
+func TestResponseShape(t *testing.T) {
+	c, err := Parse([]byte(`apis:
+  - name: p
+    spec: p.yaml
+    response:
+      maxBytes: 4096
+      fields: ["/a"]
+      operations:
+        listPets: {fields: ["/*/name"]}
+        getPet: {maxBytes: -1}
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := c.APIs[0].Response
+	for _, tc := range []struct {
+		op       string
+		maxBytes int
+		fields   []string
+	}{
+		{"other", 4096, []string{"/a"}},
+		{"listPets", 4096, []string{"/*/name"}},
+		{"getPet", -1, []string{"/a"}},
+	} {
+		got := r.Shape(tc.op)
+		if got.MaxBytes != tc.maxBytes || !slices.Equal(got.Fields, tc.fields) {
+			t.Errorf("Shape(%s) = %d %v, want %d %v", tc.op, got.MaxBytes, got.Fields, tc.maxBytes, tc.fields)
+		}
+	}
+	var none *Response
+	if got := none.Shape("x"); got.MaxBytes != 0 || got.Fields != nil {
+		t.Errorf("nil Response gives %+v, want the defaults", got)
 	}
 }

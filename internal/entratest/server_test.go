@@ -12,6 +12,8 @@ import (
 	"testing"
 
 	jose "github.com/go-jose/go-jose/v4"
+
+	"github.com/rest2mcp/rest2mcp/internal/oidctest"
 )
 
 const redirect = "http://127.0.0.1:8976/callback"
@@ -31,18 +33,6 @@ func newFixture(t *testing.T) *fixture {
 	f.client = f.s.Register(App{Name: "mcp client", RedirectURIs: []string{"http://127.0.0.1/callback"}})
 	f.down = f.s.Register(App{Name: "backend", AppIDURIs: []string{"api://downstream"}, Scopes: []string{"Pets.Read", "Pets.Write"}, AccessTokenVersion: 2})
 	return f
-}
-
-func getJSON(t *testing.T, u string) (int, map[string]any) {
-	t.Helper()
-	resp, err := http.Get(u)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	var m map[string]any
-	_ = json.NewDecoder(resp.Body).Decode(&m)
-	return resp.StatusCode, m
 }
 
 func payload(t *testing.T, tok string) (map[string]any, map[string]any) {
@@ -85,7 +75,7 @@ func aadCode(err error) int {
 func TestMetadataAndKeys(t *testing.T) {
 	s := New(t, &Options{Tenants: []string{DefaultTenant, "22222222-0000-0000-0000-000000000000"}})
 	tid := s.Tenant()
-	st, md := getJSON(t, s.MetadataURL(tid))
+	st, md := oidctest.GetJSON(t, s.MetadataURL(tid))
 	if st != 200 || md["issuer"] != s.Issuer(tid) || md["jwks_uri"] != s.URL()+"/"+tid+"/discovery/v2.0/keys" {
 		t.Fatalf("v2 metadata %d %v", st, md)
 	}
@@ -94,7 +84,7 @@ func TestMetadataAndKeys(t *testing.T) {
 			t.Errorf("v2 metadata has %s", absent)
 		}
 	}
-	if st, md := getJSON(t, s.MetadataURLV1(tid)); st != 200 || md["issuer"] != "https://sts.windows.net/"+tid+"/" {
+	if st, md := oidctest.GetJSON(t, s.MetadataURLV1(tid)); st != 200 || md["issuer"] != "https://sts.windows.net/"+tid+"/" {
 		t.Errorf("v1 metadata %d %v", st, md)
 	}
 	for _, p := range []string{
@@ -103,11 +93,11 @@ func TestMetadataAndKeys(t *testing.T) {
 		"/" + tid + "/v2.0/.well-known/oauth-authorization-server",
 		"/common/v2.0/.well-known/openid-configuration",
 	} {
-		if st, _ := getJSON(t, s.URL()+p); st != http.StatusNotFound {
+		if st, _ := oidctest.GetJSON(t, s.URL()+p); st != http.StatusNotFound {
 			t.Errorf("GET %s = %d, want 404", p, st)
 		}
 	}
-	if st, _ := getJSON(t, s.MetadataURL("99999999-0000-0000-0000-000000000000")); st != http.StatusBadRequest {
+	if st, _ := oidctest.GetJSON(t, s.MetadataURL("99999999-0000-0000-0000-000000000000")); st != http.StatusBadRequest {
 		t.Errorf("unknown tenant = %d, want 400 (AADSTS90002)", st)
 	}
 	old := s.KeyID()
@@ -144,7 +134,7 @@ func TestMetadataAndKeys(t *testing.T) {
 		t.Errorf("tenants do not share keys: %v", sets)
 	}
 	s.RetireOldKeys()
-	_, ks := getJSON(t, s.URL()+"/common/discovery/v2.0/keys")
+	_, ks := oidctest.GetJSON(t, s.URL()+"/common/discovery/v2.0/keys")
 	if n := len(ks["keys"].([]any)); n != 1 {
 		t.Errorf("after RetireOldKeys: %d keys", n)
 	}

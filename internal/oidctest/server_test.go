@@ -12,18 +12,6 @@ import (
 	"github.com/google/go-cmp/cmp"
 )
 
-func getJSON(t *testing.T, u string) (int, map[string]any) {
-	t.Helper()
-	resp, err := http.Get(u)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	var m map[string]any
-	_ = json.NewDecoder(resp.Body).Decode(&m)
-	return resp.StatusCode, m
-}
-
 func TestDiscoveryDocuments(t *testing.T) {
 	s := New(t, &Options{Path: "/tenant1", Discovery: ServeRFC8414 | ServeOIDCAppended})
 	for path, want := range map[string]int{
@@ -31,7 +19,7 @@ func TestDiscoveryDocuments(t *testing.T) {
 		"/.well-known/openid-configuration/tenant1":       404,
 		"/tenant1/.well-known/openid-configuration":       200,
 	} {
-		code, doc := getJSON(t, s.URL()+path)
+		code, doc := GetJSON(t, s.URL()+path)
 		if code != want {
 			t.Errorf("%s: %d, want %d", path, code, want)
 		}
@@ -47,7 +35,7 @@ func TestDiscoveryDocuments(t *testing.T) {
 func TestJWKSAndRotation(t *testing.T) {
 	s := New(t, nil)
 	kids := func() []string {
-		_, doc := getJSON(t, s.JWKSURL())
+		_, doc := GetJSON(t, s.JWKSURL())
 		var out []string
 		for _, k := range doc["keys"].([]any) {
 			out = append(out, k.(map[string]any)["kid"].(string))
@@ -172,7 +160,7 @@ func TestTokenHandler(t *testing.T) {
 	s := New(t, &Options{TokenHandler: func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, 200, map[string]any{"access_token": "x", "token_type": "Bearer"})
 	}})
-	_, doc := getJSON(t, s.MetadataURL())
+	_, doc := GetJSON(t, s.MetadataURL())
 	if doc["token_endpoint"] != s.TokenURL() {
 		t.Errorf("token_endpoint = %v", doc["token_endpoint"])
 	}

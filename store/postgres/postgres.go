@@ -51,8 +51,6 @@ type Options struct {
 	Logger *slog.Logger
 }
 
-var _ store.Store = (*sqldb.DB)(nil)
-
 func dialect() sqldb.Dialect {
 	sub, _ := fs.Sub(migrations, "migrations")
 	return sqldb.Dialect{
@@ -134,21 +132,17 @@ func Open(ctx context.Context, dsn string, opts *Options) (store.Store, error) {
 		pool.Close()
 		return nil, fmt.Errorf("postgres store: connect to %s:%d: %w", cfg.ConnConfig.Host, cfg.ConnConfig.Port, err)
 	}
-	db := stdlib.OpenDBFromPool(pool)
-	d := dialect()
-	if err := sqldb.Migrate(ctx, db, d); err != nil {
-		db.Close()
-		pool.Close()
-		return nil, fmt.Errorf("postgres store: %w", err)
-	}
 	lctx, cancel := context.WithCancel(context.Background())
 	var wg sync.WaitGroup
-	s := sqldb.New(db, d, &sqldb.Options{PollInterval: o.PollInterval, Logger: log}, func() error {
+	s, err := sqldb.Open(ctx, stdlib.OpenDBFromPool(pool), dialect(), &sqldb.Options{PollInterval: o.PollInterval, Logger: log}, func() error {
 		cancel()
 		wg.Wait()
 		pool.Close()
 		return nil
 	})
+	if err != nil {
+		return nil, fmt.Errorf("postgres store: %w", err)
+	}
 	l := &listener{cfg: cfg.ConnConfig.Copy(), wake: s.Wake, log: log.With("component", "store-listener")}
 	ready := make(chan error, 1)
 	wg.Add(1)

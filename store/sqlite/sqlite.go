@@ -36,8 +36,6 @@ type Options struct {
 	Logger *slog.Logger
 }
 
-var _ store.Store = (*sqldb.DB)(nil)
-
 func dialect() sqldb.Dialect {
 	sub, _ := fs.Sub(migrations, "migrations")
 	return sqldb.Dialect{
@@ -76,10 +74,9 @@ func Open(ctx context.Context, path string, opts *Options) (store.Store, error) 
 	if err != nil {
 		return nil, fmt.Errorf("sqlite store %s: %w", path, err)
 	}
-	d := dialect()
-	if err := sqldb.Migrate(ctx, db, d); err != nil {
-		db.Close()
+	s, err := sqldb.Open(ctx, db, dialect(), &sqldb.Options{PollInterval: o.PollInterval, Logger: o.Logger}, nil)
+	if err != nil {
 		return nil, fmt.Errorf("sqlite store %s: %w", path, err)
 	}
-	return sqldb.New(db, d, &sqldb.Options{PollInterval: o.PollInterval, Logger: o.Logger}, nil), nil
+	return s, nil
 }

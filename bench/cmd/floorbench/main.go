@@ -9,35 +9,21 @@ package main
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"log/slog"
 	"os"
-	"os/exec"
-	"os/signal"
 	"path/filepath"
 	"strconv"
 	"strings"
-	"syscall"
 	"text/tabwriter"
 	"time"
 
 	"github.com/rest2mcp/rest2mcp/bench"
 )
 
-func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	if err := run(ctx, os.Args[1:], os.Stdout, os.Stderr); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return
-		}
-		fmt.Fprintln(os.Stderr, "floorbench:", err)
-		os.Exit(1)
-	}
-}
+func main() { bench.Main("floorbench", 0, run) }
 
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("floorbench", flag.ContinueOnError)
@@ -100,11 +86,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		}
 	}
 	if floorBin == "" {
-		floorBin = filepath.Join(dir, "floorrelay")
-		cmd := exec.CommandContext(ctx, "go", "build", "-o", floorBin, "./bench/cmd/floorrelay")
-		cmd.Dir = repo
-		if out, err := cmd.CombinedOutput(); err != nil {
-			return fmt.Errorf("go build ./bench/cmd/floorrelay: %w\n%s", err, out)
+		if floorBin, err = bench.BuildCommand(ctx, repo, dir, "./bench/cmd/floorrelay"); err != nil {
+			return err
 		}
 	}
 	o.Binary, o.FloorBinary = bin, floorBin

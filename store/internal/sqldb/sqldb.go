@@ -120,6 +120,20 @@ func New(db *sql.DB, d Dialect, opts *Options, closeFn func() error) *DB {
 	return &DB{db: db, d: d, opts: o, log: log, closeFn: closeFn, wake: make(chan struct{}), closed: make(chan struct{})}
 }
 
+// Open applies the dialect's migrations to db (see [Migrate]) and returns
+// a store over it (see [New]). When the migrations fail it closes db, runs
+// closeFn if not nil, and returns the migration error.
+func Open(ctx context.Context, db *sql.DB, d Dialect, opts *Options, closeFn func() error) (*DB, error) {
+	if err := Migrate(ctx, db, d); err != nil {
+		db.Close()
+		if closeFn != nil {
+			_ = closeFn()
+		}
+		return nil, err
+	}
+	return New(db, d, opts, closeFn), nil
+}
+
 // q rewrites placeholders for the dialect.
 func (s *DB) q(query string) string {
 	if !s.d.DollarPlaceholders {
