@@ -11,7 +11,6 @@ import (
 	"net/http"
 	"slices"
 	"strconv"
-	"strings"
 	"time"
 
 	"sigs.k8s.io/yaml"
@@ -292,7 +291,7 @@ func (r *registry) apiPatch(w http.ResponseWriter, req *http.Request) {
 		if err != nil {
 			return err
 		}
-		if err := checkUpstream(p.Upstream); err != nil {
+		if err := r.checkUpstream(p.Upstream); err != nil {
 			return err
 		}
 		mode := p.Mode
@@ -359,16 +358,17 @@ func parseTimeout(s string) (time.Duration, error) {
 	return d, nil
 }
 
-// checkUpstream checks an upstream setting ("" = the spec's servers).
-func checkUpstream(s string) error {
-	if s != "" && !isHTTPURL(s) {
-		return fmt.Errorf("%w: upstream %q: want an http or https URL", store.ErrInvalid, s)
+// checkUpstream checks an upstream setting ("" = the spec's servers) as
+// configuration validation does (see [config.Config.CheckUpstream]), with
+// the listeners' bound addresses.
+func (r *registry) checkUpstream(s string) error {
+	if s == "" {
+		return nil
+	}
+	if err := r.g.cfg.CheckUpstream(s, r.g.boundAddrs()...); err != nil {
+		return fmt.Errorf("%w: upstream: %v", store.ErrInvalid, err)
 	}
 	return nil
-}
-
-func isHTTPURL(s string) bool {
-	return strings.HasPrefix(s, "https://") || strings.HasPrefix(s, "http://")
 }
 
 func (r *registry) apiDelete(w http.ResponseWriter, req *http.Request) {

@@ -346,3 +346,37 @@ func TestRegistryPatchMerges(t *testing.T) {
 	wantStatus(t, "bad timeout", e.jsonReq(t, "PATCH", "/admin/api/apis/pets", map[string]any{"timeout": "soon"}, nil), 400)
 	wantStatus(t, "not an object", e.jsonReq(t, "PATCH", "/admin/api/apis/pets", []string{"x"}, nil), 400)
 }
+
+// An upstream the SSRF guard would refuse at call time, or the gateway
+// itself, is refused when given (upload, PATCH, UI form) and nothing
+// changes.
+func TestRegistryRefusesBadUpstreams(t *testing.T) {
+	e := newRegEnv(t, "", nil)
+	bad := map[string]string{
+		"http://169.254.169.254/latest/meta-data":               "SSRF protection",
+		"http://[fe80::1]:8080/":                                "SSRF protection",
+		e.srv.URL + "/admin/api":                                "is this gateway",
+		strings.Replace(e.srv.URL, "127.0.0.1", "localhost", 1): "is this gateway",
+		"ftp://example.com/":                                    "http(s) URL",
+	}
+	for up, want := range bad {
+		a := e.upload(t, "POST", "/admin/api/apis", map[string]string{"name": "bad", "upstream": up}, e.spec, nil)
+		if a.status != 400 || !strings.Contains(a.raw, want) {
+			t.Errorf("upload with upstream %s: %d %s", up, a.status, a.raw)
+		}
+	}
+	wantStatus(t, "upload", e.upload(t, "POST", "/admin/api/apis", map[string]string{"name": "pets", "upstream": e.upstream}, e.spec, nil), 201)
+	for up, want := range bad {
+		a := e.jsonReq(t, "PATCH", "/admin/api/apis/pets", map[string]any{"upstream": up}, nil)
+		if a.status != 400 || !strings.Contains(a.raw, want) {
+			t.Errorf("PATCH upstream %s: %d %s", up, a.status, a.raw)
+		}
+		f := e.do(t, "POST", "/apis/pets/settings", "application/x-www-form-urlencoded", strings.NewReader(neturl.Values{"upstream": {up}, "version": {"1"}}.Encode()), nil)
+		if f.status != 400 || !strings.Contains(f.raw, want) {
+			t.Errorf("UI upstream %s: %d", up, f.status)
+		}
+	}
+	if g := e.do(t, "GET", "/admin/api/apis/pets", "", nil, nil); g.header.Get("ETag") != `"1"` {
+		t.Errorf("refused upstreams made a version: ETag %s", g.header.Get("ETag"))
+	}
+}

@@ -406,8 +406,8 @@ func (c *Config) Validate() error {
 			p.add(at+".spec", "required (file path or http(s) URL)")
 		}
 		if a.Upstream != "" {
-			if u, err := url.Parse(a.Upstream); err != nil || u.Host == "" || (u.Scheme != "http" && u.Scheme != "https") {
-				p.add(at+".upstream", "must be an absolute http(s) URL, got %q", a.Upstream)
+			if err := c.CheckUpstream(a.Upstream); err != nil {
+				p.add(at+".upstream", "%v", err)
 			}
 		}
 		// include, exclude and every policy rule's match use one matcher,
