@@ -113,7 +113,15 @@ func serve(ctx context.Context, cfg *config.Config, docs map[string]*openapi.Doc
 	if reg != nil {
 		log.Info("registry", "ui", cfg.AdminPublicURL()+"/", "admin_api", cfg.AdminPublicURL()+"/admin/api/", "store", redactDSN(cfg.Store))
 	}
-	for _, a := range g.APIs() {
+	logServing(log, cfg, g.APIs())
+	go reloadOnHangup(ctx, g, log)
+	return g.Run(ctx, ready)
+}
+
+// logServing logs each endpoint and warns, once per API (not per
+// toolset endpoint), about too many tools and a missing authorization.
+func logServing(log *slog.Logger, cfg *config.Config, apis []*gateway.API) {
+	for _, a := range apis {
 		attrs := []any{"api", a.Name(), "endpoint", a.ResourceURL(), "tools", len(a.Tools())}
 		if m := a.Snapshot().Mode(); m != config.ModeTools {
 			attrs = append(attrs, "mode", m)
@@ -122,15 +130,27 @@ func serve(ctx context.Context, cfg *config.Config, docs map[string]*openapi.Doc
 			attrs = append(attrs, "spec_diagnostics", n, "details", "rest2mcp validate --spec "+a.Spec())
 		}
 		log.Info("serving", attrs...)
-		if n := len(a.Tools()); n > maxClientTools && a.Snapshot().Mode() != config.ModeDiscovery && !strings.Contains(a.Name(), "/") {
-			log.Warn("endpoint lists too many tools for VS Code and Copilot", "api", a.Name(), "tools", n, "fix", tooManyToolsHint(a.Tools()))
+		if strings.Contains(a.Name(), "/") {
+			continue // a toolset endpoint: warned about with its API
+		}
+		if n := len(a.Tools()); n > maxClientTools && a.Snapshot().Mode() != config.ModeDiscovery {
+			log.Warn("endpoint lists too many tools for VS Code and Copilot", "api", a.Name(), "tools", n, "fix", tooManyToolsHint(a.Tools(), hasToolsets(cfg, a.Name())))
 		}
 		if !a.Protected() {
 			log.Warn("API served WITHOUT authorization", "api", a.Name(), "listen", cfg.Listen)
 		}
 	}
-	go reloadOnHangup(ctx, g, log)
-	return g.Run(ctx, ready)
+}
+
+// hasToolsets reports whether the configured API name is split into
+// toolsets.
+func hasToolsets(cfg *config.Config, name string) bool {
+	for _, a := range cfg.APIs {
+		if a.Name == name {
+			return a.Toolsets != nil
+		}
+	}
+	return false
 }
 
 // reloadOnHangup rebuilds every API's specs and policies on SIGHUP. A

@@ -153,7 +153,7 @@ func cmdTools(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	fmt.Fprintf(stderr, "%d tools from %d operations (%s, %s in the spec; run `rest2mcp validate --spec %s` for details)\n",
 		operations, len(doc.Operations), plural(errs, "error"), plural(warns, "warning"), *spec)
 	if *toolsets == "" && len(tools) > maxClientTools {
-		fmt.Fprintf(stderr, "warning: %s\n", tooManyToolsHint(tools))
+		fmt.Fprintf(stderr, "warning: %s\n", tooManyToolsHint(tools, false))
 	}
 	return nil
 }
