@@ -22,6 +22,7 @@ import (
 	"github.com/rest2mcp/rest2mcp/gateway"
 	"github.com/rest2mcp/rest2mcp/gateway/config"
 	"github.com/rest2mcp/rest2mcp/internal/demoapi"
+	"github.com/rest2mcp/rest2mcp/mcpgen"
 	"github.com/rest2mcp/rest2mcp/openapi"
 )
 
@@ -133,8 +134,14 @@ func logServing(log *slog.Logger, cfg *config.Config, apis []*gateway.API) {
 		if strings.Contains(a.Name(), "/") {
 			continue // a toolset endpoint: warned about with its API
 		}
+		ac := configuredAPI(cfg, a.Name())
+		if ac != nil {
+			for _, w := range mcpgen.SelectionProblems(ac.Include, ac.Exclude, a.Snapshot().Document().Operations) {
+				log.Warn("selection matches nothing", "api", a.Name(), "problem", w)
+			}
+		}
 		if n := len(a.Tools()); n > maxClientTools && a.Snapshot().Mode() != config.ModeDiscovery {
-			log.Warn("endpoint lists too many tools for VS Code and Copilot", "api", a.Name(), "tools", n, "fix", tooManyToolsHint(a.Tools(), hasToolsets(cfg, a.Name())))
+			log.Warn("endpoint lists too many tools for VS Code and Copilot", "api", a.Name(), "tools", n, "fix", tooManyToolsHint(a.Tools(), ac != nil && ac.Toolsets != nil))
 		}
 		if !a.Protected() {
 			log.Warn("API served WITHOUT authorization", "api", a.Name(), "listen", cfg.Listen)
@@ -142,15 +149,14 @@ func logServing(log *slog.Logger, cfg *config.Config, apis []*gateway.API) {
 	}
 }
 
-// hasToolsets reports whether the configured API name is split into
-// toolsets.
-func hasToolsets(cfg *config.Config, name string) bool {
-	for _, a := range cfg.APIs {
-		if a.Name == name {
-			return a.Toolsets != nil
+// configuredAPI is the configuration of API name; nil for a stored API.
+func configuredAPI(cfg *config.Config, name string) *config.API {
+	for i := range cfg.APIs {
+		if cfg.APIs[i].Name == name {
+			return &cfg.APIs[i]
 		}
 	}
-	return false
+	return nil
 }
 
 // reloadOnHangup rebuilds every API's specs and policies on SIGHUP. A

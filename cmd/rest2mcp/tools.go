@@ -78,6 +78,9 @@ func cmdTools(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return fmt.Errorf("spec %s: %w", *spec, err)
 	}
 	tools, diags := mcpgen.Generate(doc, &mcpgen.Options{Prefix: *prefix, Include: include, Exclude: exclude})
+	for _, w := range mcpgen.SelectionProblems(&include, &exclude, doc.Operations) {
+		fmt.Fprintf(stderr, "warning: %s\n", w)
+	}
 	api := *name
 	if api == "" {
 		api = slug(doc.Title)

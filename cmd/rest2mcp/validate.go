@@ -11,6 +11,7 @@ import (
 	"github.com/rest2mcp/rest2mcp/authbridge"
 	"github.com/rest2mcp/rest2mcp/gateway"
 	"github.com/rest2mcp/rest2mcp/gateway/config"
+	"github.com/rest2mcp/rest2mcp/mcpgen"
 )
 
 // cmdValidate loads everything a config (or one spec) names and prints
@@ -111,6 +112,9 @@ func validateAPI(ctx context.Context, cfg *config.Config, a config.API, w io.Wri
 		ok = checkEntraTokens(s, cfg, a, w) && ok
 	} else if a.Policy != nil || a.PolicyFile != "" {
 		fmt.Fprintf(w, "  warning policy: ignored: the API has no auth section, so it is served without authorization and every tool is callable\n")
+	}
+	for _, warn := range mcpgen.SelectionProblems(a.Include, a.Exclude, s.Document().Operations) {
+		fmt.Fprintf(w, "  warning selection: %s\n", warn)
 	}
 	for _, warn := range matchWarnings(a, s) {
 		fmt.Fprintf(w, "  warning match: %s\n", warn)
