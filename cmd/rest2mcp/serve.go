@@ -63,10 +63,16 @@ func (f *serveFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&f.metricsListen, "metrics-listen", "", "separate address for /metrics, e.g. 127.0.0.1:9090 (implies --metrics)")
 	fs.StringVar(&f.logLevel, "log-level", "info", "debug, info, warn or error")
 	fs.StringVar(&f.logFormat, "log-format", "text", "text or json")
+	f.registerShape(fs)
+	f.registry.register(fs)
+}
+
+// registerShape registers the flags that shape the served tools: the
+// operation selection, --toolsets and --mode (serve and dev).
+func (f *serveFlags) registerShape(fs *flag.FlagSet) {
 	f.selection.register(fs)
 	fs.StringVar(&f.toolsets, "toolsets", "", `"auto": also serve each toolset of at most 100 tools at /mcp/<api>/<toolset> (and <toolset>-readonly); with --config, for every API`)
 	fs.StringVar(&f.mode, "mode", "", `"tools" (one tool per operation, the default) or "discovery" (search_operations, describe_operation, call_operation, call_read_operation); with --config, for every API`)
-	f.registry.register(fs)
 }
 
 func cmdServe(ctx context.Context, args []string, stderr io.Writer, lookupEnv func(string) (string, bool)) error {
@@ -119,8 +125,7 @@ func serve(ctx context.Context, cfg *config.Config, docs map[string]*openapi.Doc
 	return g.Run(ctx, ready)
 }
 
-// logServing logs each endpoint and warns, once per API (not per
-// toolset endpoint), about too many tools and a missing authorization.
+// logServing logs each endpoint, then warns (see [warnAPIs]).
 func logServing(log *slog.Logger, cfg *config.Config, apis []*gateway.API) {
 	for _, a := range apis {
 		attrs := []any{"api", a.Name(), "endpoint", a.ResourceURL(), "tools", len(a.Tools())}
@@ -131,6 +136,15 @@ func logServing(log *slog.Logger, cfg *config.Config, apis []*gateway.API) {
 			attrs = append(attrs, "spec_diagnostics", n, "details", "rest2mcp validate --spec "+a.Spec())
 		}
 		log.Info("serving", attrs...)
+	}
+	warnAPIs(log, cfg, apis)
+}
+
+// warnAPIs warns, once per API (not per toolset endpoint), about a
+// selection that matches nothing, too many tools for VS Code and Copilot,
+// and a missing authorization. serve and dev share it.
+func warnAPIs(log *slog.Logger, cfg *config.Config, apis []*gateway.API) {
+	for _, a := range apis {
 		if strings.Contains(a.Name(), "/") {
 			continue // a toolset endpoint: warned about with its API
 		}
