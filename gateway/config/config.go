@@ -184,7 +184,12 @@ func Parse(b []byte) (*Config, error) {
 		return nil, errors.New("empty configuration")
 	}
 	if err := yaml.UnmarshalStrict(b, &c); err != nil {
-		return nil, fmt.Errorf("decode: %w%s", err, locateField(b, err))
+		if strings.Contains(err.Error(), "unknown field") {
+			if where := unknownField(b, &c); where != "" {
+				return nil, fmt.Errorf("YAML: %s", where)
+			}
+		}
+		return nil, fmt.Errorf("YAML: %w%s", err, locateField(b, err))
 	}
 	return &c, nil
 }
