@@ -197,7 +197,7 @@ func (g *Gateway) adminSurface() http.Handler {
 			mux.Handle("/", g.reg.guardUI(ui))
 		}
 	}
-	guard := newOriginGuard(g.cfg.AdminPublicURL(), g.cfg.AllowedOrigins, g.cfg.AdminListenIsLoopback())
+	guard := newOriginGuard(g.cfg.AdminPublicURL(), g.cfg.AllowedOrigins, g.cfg.AdminListenIsLoopback()).withMethods("GET, POST, PUT, PATCH, DELETE, OPTIONS")
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if !guard.hostOK(r) {
 			http.Error(w, fmt.Sprintf("forbidden: Host %q is not this gateway's host", r.Host), http.StatusForbidden)
