@@ -126,7 +126,7 @@ func TestToolsDiscoveryMode(t *testing.T) {
 	if strings.Join(names, ",") != "search_operations,describe_operation,call_operation,call_read_operation" {
 		t.Errorf("discovery tools %v", names)
 	}
-	if !strings.Contains(errOut, "discovery mode: 4 operations behind 4 tools") {
+	if !strings.Contains(errOut, "discovery mode: 4 tools search, describe and call 4 operations (4 in the spec;") || strings.Contains(errOut, "4 tools from 4 operations") {
 		t.Errorf("stderr: %s", errOut)
 	}
 	for _, args := range [][]string{{"--mode", "search"}, {"--mode", "discovery", "--toolsets", "auto"}} {
