@@ -656,8 +656,8 @@ func (r *registry) Upload(ctx context.Context, req web.UploadRequest) (*web.Uplo
 	if _, clash := r.g.apis[req.Name]; clash {
 		return nil, fmt.Errorf("API %q: %w (defined in the configuration file)", req.Name, store.ErrAlreadyExists)
 	}
-	if req.Upstream != "" && !openapi.IsURL(req.Upstream) {
-		return nil, fmt.Errorf("%w: upstream %q: want an http or https URL", store.ErrInvalid, req.Upstream)
+	if err := r.checkUpstream(req.Upstream); err != nil {
+		return nil, err
 	}
 	data, src, err := r.specOf(ctx, req)
 	if err != nil {
@@ -750,7 +750,7 @@ var _ web.Editor = (*registry)(nil)
 func (r *registry) UpdateSettings(ctx context.Context, name string, ifVersion int64, s web.Settings) error {
 	timeout, err := parseTimeout(strings.TrimSpace(s.Timeout))
 	if err == nil {
-		err = checkUpstream(strings.TrimSpace(s.Upstream))
+		err = r.checkUpstream(strings.TrimSpace(s.Upstream))
 	}
 	if err != nil {
 		return err

@@ -11,7 +11,6 @@ import (
 	"net/http"
 	"slices"
 	"strconv"
-	"strings"
 	"time"
 
 	"sigs.k8s.io/yaml"
@@ -276,35 +275,42 @@ func (r *registry) apiPatch(w http.ResponseWriter, req *http.Request) {
 	if !ok {
 		return
 	}
-	var p settingsJSON
-	if err := readJSON(w, req, &p); err != nil {
+	var patch map[string]json.RawMessage
+	if err := readJSON(w, req, &patch); err != nil {
 		r.fail(w, req, err)
 		return
 	}
-	timeout, err := parseTimeout(p.Timeout)
-	if err == nil {
-		err = checkUpstream(p.Upstream)
-	}
-	if err == nil {
-		shape := config.ResponseShape{MaxBytes: p.MaxResultBytes, Fields: p.ResultFields}
-		if verr := shape.Validate(); verr != nil {
-			err = fmt.Errorf("%w: %v", store.ErrInvalid, verr)
-		}
-	}
-	if err != nil {
-		r.fail(w, req, err)
+	if patch == nil {
+		r.fail(w, req, fmt.Errorf("%w: JSON body: want an object of settings", store.ErrInvalid))
 		return
 	}
 	_, a, stored, err := r.change(req.Context(), req.PathValue("name"), ifv, "settings", func(rec *store.API) error {
-		rec.Settings = store.Settings{Upstream: p.Upstream, ServerVariables: p.ServerVariables, ToolPrefix: p.ToolPrefix, Timeout: timeout,
-			MaxResponseBytes: p.MaxResponseBytes, MaxOutputSchema: p.MaxOutputSchema, MaxResultBytes: p.MaxResultBytes, ResultFields: p.ResultFields, Include: p.Include, Exclude: p.Exclude, Mode: p.Mode, Toolsets: slices.Clone(p.Toolsets)}
-		switch {
-		case p.UpstreamAuth == nil:
-		case bytes.Equal(bytes.TrimSpace(p.UpstreamAuth), []byte("null")):
-			rec.UpstreamAuth = nil
-		default:
-			rec.UpstreamAuth = slices.Clone(p.UpstreamAuth)
+		p, err := mergeSettings(toSettingsJSON(rec), patch)
+		if err != nil {
+			return err
 		}
+		timeout, err := parseTimeout(p.Timeout)
+		if err != nil {
+			return err
+		}
+		if err := r.checkUpstream(p.Upstream); err != nil {
+			return err
+		}
+		mode := p.Mode
+		if mode == config.ModeTools {
+			mode = ""
+		}
+		if err := config.ValidateMode(mode); err != nil {
+			return fmt.Errorf("%w: mode: %v", store.ErrInvalid, err)
+		}
+		shape := config.ResponseShape{MaxBytes: p.MaxResultBytes, Fields: p.ResultFields}
+		if err := shape.Validate(); err != nil {
+			return fmt.Errorf("%w: %v", store.ErrInvalid, err)
+		}
+		rec.Settings = store.Settings{Upstream: p.Upstream, ServerVariables: p.ServerVariables, ToolPrefix: p.ToolPrefix, Timeout: timeout,
+			MaxResponseBytes: p.MaxResponseBytes, MaxOutputSchema: p.MaxOutputSchema, MaxResultBytes: p.MaxResultBytes, ResultFields: p.ResultFields,
+			Include: p.Include, Exclude: p.Exclude, Mode: mode, Toolsets: slices.Clone(p.Toolsets)}
+		rec.UpstreamAuth = slices.Clone(p.UpstreamAuth)
 		return nil
 	})
 	if err != nil {
@@ -313,6 +319,38 @@ func (r *registry) apiPatch(w http.ResponseWriter, req *http.Request) {
 	}
 	w.Header().Set("ETag", etag(stored.Version))
 	writeJSON(w, http.StatusOK, map[string]any{"version": stored.Version, "tools": len(a.Snapshot().list)})
+}
+
+// mergeSettings applies a PATCH body to the current settings as a JSON
+// merge patch (RFC 7386) on the top-level keys: an absent key keeps the
+// setting, null removes it, a value replaces it whole (a selector, the
+// toolsets and upstreamAuth are not merged field by field).
+func mergeSettings(cur *settingsJSON, patch map[string]json.RawMessage) (*settingsJSON, error) {
+	b, err := json.Marshal(cur)
+	if err != nil {
+		return nil, fmt.Errorf("settings: %w", err)
+	}
+	merged := map[string]json.RawMessage{}
+	if err := json.Unmarshal(b, &merged); err != nil {
+		return nil, fmt.Errorf("settings: %w", err)
+	}
+	for k, v := range patch {
+		if bytes.Equal(bytes.TrimSpace(v), []byte("null")) {
+			delete(merged, k)
+		} else {
+			merged[k] = v
+		}
+	}
+	if b, err = json.Marshal(merged); err != nil {
+		return nil, fmt.Errorf("settings: %w", err)
+	}
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.DisallowUnknownFields()
+	var p settingsJSON
+	if err := dec.Decode(&p); err != nil {
+		return nil, fmt.Errorf("%w: JSON body: %v", store.ErrInvalid, err)
+	}
+	return &p, nil
 }
 
 // parseTimeout reads a settings timeout ("" = the default).
@@ -327,16 +365,17 @@ func parseTimeout(s string) (time.Duration, error) {
 	return d, nil
 }
 
-// checkUpstream checks an upstream setting ("" = the spec's servers).
-func checkUpstream(s string) error {
-	if s != "" && !isHTTPURL(s) {
-		return fmt.Errorf("%w: upstream %q: want an http or https URL", store.ErrInvalid, s)
+// checkUpstream checks an upstream setting ("" = the spec's servers) as
+// configuration validation does (see [config.Config.CheckUpstream]), with
+// the listeners' bound addresses.
+func (r *registry) checkUpstream(s string) error {
+	if s == "" {
+		return nil
+	}
+	if err := r.g.cfg.CheckUpstream(s, r.g.boundAddrs()...); err != nil {
+		return fmt.Errorf("%w: upstream: %v", store.ErrInvalid, err)
 	}
 	return nil
-}
-
-func isHTTPURL(s string) bool {
-	return strings.HasPrefix(s, "https://") || strings.HasPrefix(s, "http://")
 }
 
 func (r *registry) apiDelete(w http.ResponseWriter, req *http.Request) {

@@ -292,7 +292,7 @@ func TestRegistryToolsets(t *testing.T) {
 		t.Errorf("unknown toolset: %d", r.status)
 	}
 	// Removing the toolsets removes their endpoints.
-	wantStatus(t, "no toolsets", e.jsonReq(t, "PATCH", "/admin/api/apis/pets", map[string]any{"upstream": e.upstream}, nil), 200)
+	wantStatus(t, "no toolsets", e.jsonReq(t, "PATCH", "/admin/api/apis/pets", map[string]any{"toolsets": nil}, nil), 200)
 	if r := modern(t, e.srv.URL+"/mcp/pets/admin", "", "tools/list", nil); r.status != 404 {
 		t.Errorf("toolset after removal: %d", r.status)
 	}
@@ -314,5 +314,69 @@ func TestUIToolsets(t *testing.T) {
 	}
 	if got := e.tools(t, "pets/reads"); !slices.Equal(got, []string{"getPet", "listPets"}) {
 		t.Errorf("toolset reads = %v", got)
+	}
+}
+
+// PATCH merges: an absent setting is kept, null removes it, a given value
+// replaces it; the merged settings are validated as a whole.
+func TestRegistryPatchMerges(t *testing.T) {
+	e := newRegEnv(t, "", nil)
+	wantStatus(t, "upload", e.upload(t, "POST", "/admin/api/apis", map[string]string{"name": "pets", "upstream": e.upstream}, e.spec, nil), 201)
+	wantStatus(t, "settings", e.jsonReq(t, "PATCH", "/admin/api/apis/pets", map[string]any{"upstream": e.upstream, "toolPrefix": "p_",
+		"include": map[string]any{"operationIds": []string{"listPets"}}}, nil), 200)
+	wantStatus(t, "timeout only", e.jsonReq(t, "PATCH", "/admin/api/apis/pets", map[string]any{"timeout": "9s"}, nil), 200)
+	if got := e.tools(t, "pets"); !slices.Equal(got, []string{"p_listPets"}) {
+		t.Errorf("after a timeout-only PATCH, tools = %v (prefix/include dropped?)", got)
+	}
+	g := e.do(t, "GET", "/admin/api/apis/pets", "", nil, nil)
+	for _, want := range []string{`"timeout": "9s"`, `"upstream": "` + e.upstream + `"`, `"toolPrefix": "p_"`} {
+		if !strings.Contains(g.raw, want) {
+			t.Errorf("GET after merge lacks %s: %s", want, g.raw)
+		}
+	}
+	wantStatus(t, "remove include", e.jsonReq(t, "PATCH", "/admin/api/apis/pets", map[string]any{"include": nil, "toolPrefix": nil}, nil), 200)
+	if got := e.tools(t, "pets"); !slices.Equal(got, petTools) {
+		t.Errorf("after null include and prefix, tools = %v", got)
+	}
+	g = e.do(t, "GET", "/admin/api/apis/pets", "", nil, nil)
+	if !strings.Contains(g.raw, `"timeout": "9s"`) || strings.Contains(g.raw, "toolPrefix") {
+		t.Errorf("GET after removing: %s", g.raw)
+	}
+	wantStatus(t, "unknown key", e.jsonReq(t, "PATCH", "/admin/api/apis/pets", map[string]any{"bogus": 1}, nil), 400)
+	wantStatus(t, "bad timeout", e.jsonReq(t, "PATCH", "/admin/api/apis/pets", map[string]any{"timeout": "soon"}, nil), 400)
+	wantStatus(t, "not an object", e.jsonReq(t, "PATCH", "/admin/api/apis/pets", []string{"x"}, nil), 400)
+}
+
+// An upstream the SSRF guard would refuse at call time, or the gateway
+// itself, is refused when given (upload, PATCH, UI form) and nothing
+// changes.
+func TestRegistryRefusesBadUpstreams(t *testing.T) {
+	e := newRegEnv(t, "", nil)
+	bad := map[string]string{
+		"http://169.254.169.254/latest/meta-data":               "SSRF protection",
+		"http://[fe80::1]:8080/":                                "SSRF protection",
+		e.srv.URL + "/admin/api":                                "is this gateway",
+		strings.Replace(e.srv.URL, "127.0.0.1", "localhost", 1): "is this gateway",
+		"ftp://example.com/":                                    "http(s) URL",
+	}
+	for up, want := range bad {
+		a := e.upload(t, "POST", "/admin/api/apis", map[string]string{"name": "bad", "upstream": up}, e.spec, nil)
+		if a.status != 400 || !strings.Contains(a.raw, want) {
+			t.Errorf("upload with upstream %s: %d %s", up, a.status, a.raw)
+		}
+	}
+	wantStatus(t, "upload", e.upload(t, "POST", "/admin/api/apis", map[string]string{"name": "pets", "upstream": e.upstream}, e.spec, nil), 201)
+	for up, want := range bad {
+		a := e.jsonReq(t, "PATCH", "/admin/api/apis/pets", map[string]any{"upstream": up}, nil)
+		if a.status != 400 || !strings.Contains(a.raw, want) {
+			t.Errorf("PATCH upstream %s: %d %s", up, a.status, a.raw)
+		}
+		f := e.do(t, "POST", "/apis/pets/settings", "application/x-www-form-urlencoded", strings.NewReader(neturl.Values{"upstream": {up}, "version": {"1"}}.Encode()), nil)
+		if f.status != 400 || !strings.Contains(f.raw, want) {
+			t.Errorf("UI upstream %s: %d", up, f.status)
+		}
+	}
+	if g := e.do(t, "GET", "/admin/api/apis/pets", "", nil, nil); g.header.Get("ETag") != `"1"` {
+		t.Errorf("refused upstreams made a version: ETag %s", g.header.Get("ETag"))
 	}
 }

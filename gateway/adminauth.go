@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -196,7 +197,7 @@ func (g *Gateway) adminSurface() http.Handler {
 			mux.Handle("/", g.reg.guardUI(ui))
 		}
 	}
-	guard := newOriginGuard(g.cfg.AdminPublicURL(), g.cfg.AllowedOrigins, g.cfg.AdminListenIsLoopback())
+	guard := newOriginGuard(g.cfg.AdminPublicURL(), g.cfg.AllowedOrigins, g.cfg.AdminListenIsLoopback()).withMethods("GET, POST, PUT, PATCH, DELETE, OPTIONS")
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if !guard.hostOK(r) {
 			http.Error(w, fmt.Sprintf("forbidden: Host %q is not this gateway's host", r.Host), http.StatusForbidden)
@@ -247,6 +248,18 @@ func (g *Gateway) serveAdmin() (stop func(), err error) {
 		}
 	}()
 	return func() { _ = srv.Close() }, nil
+}
+
+// boundAddrs are the bound addresses of the main and admin listeners, once
+// Run has started them.
+func (g *Gateway) boundAddrs() []net.Addr {
+	var out []net.Addr
+	for _, v := range []*atomic.Value{&g.listenAddr, &g.adminAddr} {
+		if a, ok := v.Load().(net.Addr); ok {
+			out = append(out, a)
+		}
+	}
+	return out
 }
 
 // AdminAddr is the bound address of the admin listener (adminListen), once

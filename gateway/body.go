@@ -151,6 +151,10 @@ func readBody(limit int64, budget *bodyBudget, timeout time.Duration, next http.
 			next.ServeHTTP(w, r)
 			return
 		}
+		if ct := r.Header.Get("Content-Type"); ct != "application/json" && !isJSONMediaType(ct) {
+			writeRPCError(w, http.StatusUnsupportedMediaType, rpcInvalidRequest, fmt.Sprintf("Content-Type must be application/json, got %q", ct))
+			return
+		}
 		if r.ContentLength > limit {
 			writeRPCError(w, http.StatusRequestEntityTooLarge, rpcInvalidRequest, fmt.Sprintf("request body of %d bytes exceeds the limit of %d bytes", r.ContentLength, limit))
 			return
@@ -191,6 +195,10 @@ func readBody(limit int64, budget *bodyBudget, timeout time.Duration, next http.
 		calls, problem := parseCall(body)
 		if problem != nil {
 			writeRPCErrorID(w, http.StatusBadRequest, problem.code, problem.msg, problem.id)
+			return
+		}
+		if v := r.Header.Get("Mcp-Protocol-Version"); v != "" && !isSupportedVersion(v, calls[0].Method) {
+			writeUnsupportedVersion(w, v, validIDOrNil(calls[0].ID))
 			return
 		}
 		info := &bodyInfo{raw: body, calls: calls}

@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"os"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/mark3labs/mcp-go/mcp"
@@ -246,6 +247,9 @@ func (s *Snapshot) generateTools(_ context.Context, o *BuildOptions) error {
 		// Serving (or reloading to) an empty API is never what was meant.
 		return fmt.Errorf("%s has no operations under paths, so there is nothing to serve", s.label())
 	case len(tools) == 0:
+		if hints := mcpgen.SelectionProblems(s.cfg.Include, s.cfg.Exclude, s.doc.Operations); len(hints) > 0 {
+			return fmt.Errorf("%s: %s", s.label(), strings.Join(hints, "; "))
+		}
 		return fmt.Errorf("no operation of %s could be turned into a tool (or the include/exclude selection matches none)", s.label())
 	}
 	if err := s.shapeResults(tools); err != nil {

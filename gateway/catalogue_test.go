@@ -280,7 +280,7 @@ func catalogue(spec []byte) []badCase {
 		{"rpc", "invalid UTF-8", catRaw("POST", "", nil, append(catBody(okCall[:len(okCall)-2]), 0xff, 0xfe, '}', '}')), 400, ""},
 		{"rpc", "nesting 20000 deep", catRaw("POST", "", nil, catBody(`{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"getPet","arguments":`+deep+`}}`)), 400, ""},
 		{"rpc", "body over the limit", catRaw("POST", "", nil, bytes.Repeat([]byte(" "), 5<<20)), 413, "exceeds the limit"},
-		{"rpc", "Content-Type text/plain", catRaw("POST", "", map[string]string{"Content-Type": "text/plain"}, catBody(okCall)), 400, "content type"},
+		{"rpc", "Content-Type text/plain", catRaw("POST", "", map[string]string{"Content-Type": "text/plain"}, catBody(okCall)), 415, "content-type must be application/json"},
 		{"rpc", "Accept text/html (lenient: answers JSON)", catRaw("POST", "", map[string]string{"Accept": "text/html"}, catBody(okCall)), 200, `"result"`},
 		{"rpc", "unknown protocol version", catRaw("POST", "", map[string]string{"Mcp-Protocol-Version": "1999-01-01"}, catBody(okCall)), 400, "1999-01-01"},
 		{"rpc", "Mcp-Method mismatch", catRaw("POST", "", map[string]string{"Mcp-Method": "tools/list"}, catBody(okCall)), 400, "mcp-method"},

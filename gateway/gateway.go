@@ -103,6 +103,8 @@ type Gateway struct {
 	// they are on the main listener); adminAddr is its bound address.
 	adminHandler http.Handler
 	adminAddr    atomic.Value
+	// listenAddr is the main listener's bound address (see boundAddrs).
+	listenAddr atomic.Value
 }
 
 // New loads every API and assembles the HTTP handler. It returns all
@@ -307,6 +309,7 @@ func (g *Gateway) Run(ctx context.Context, ready func(addr net.Addr)) error {
 		ErrorLog:          slog.NewLogLogger(g.log.Handler(), slog.LevelWarn),
 	}
 	srv.RegisterOnShutdown(g.streams.closeAll)
+	g.listenAddr.Store(ln.Addr())
 	g.log.Info("listening", "addr", ln.Addr().String(), "public_url", g.cfg.PublicURL, "apis", strings.Join(g.names(), ","))
 	if g.reg != nil {
 		done := make(chan struct{})

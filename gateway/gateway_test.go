@@ -183,7 +183,7 @@ func TestCORS(t *testing.T) {
 	pre, _ := http.NewRequest(http.MethodOptions, url, nil)
 	pre.Header.Set("Origin", "http://localhost:6274")
 	pre.Header.Set("Access-Control-Request-Method", "POST")
-	pre.Header.Set("Access-Control-Request-Headers", "authorization, content-type, mcp-protocol-version")
+	pre.Header.Set("Access-Control-Request-Headers", "authorization, content-type, mcp-protocol-version, mcp-param-region")
 	resp, err := http.DefaultClient.Do(pre)
 	if err != nil {
 		t.Fatal(err)
@@ -192,6 +192,22 @@ func TestCORS(t *testing.T) {
 	if resp.StatusCode != http.StatusNoContent || resp.Header.Get("Access-Control-Allow-Origin") != "http://localhost:6274" ||
 		!strings.Contains(resp.Header.Get("Access-Control-Allow-Headers"), "Authorization") {
 		t.Fatalf("preflight: %d %v", resp.StatusCode, resp.Header)
+	}
+	// The methods are what the endpoint serves; each header is named once
+	// (case-insensitively), requested Mcp-Param-* names included.
+	if got := resp.Header.Get("Access-Control-Allow-Methods"); got != "POST, OPTIONS" {
+		t.Errorf("Access-Control-Allow-Methods %q, want POST, OPTIONS", got)
+	}
+	seen := map[string]bool{}
+	for _, n := range strings.Split(resp.Header.Get("Access-Control-Allow-Headers"), ",") {
+		n = strings.ToLower(strings.TrimSpace(n))
+		if seen[n] {
+			t.Errorf("Access-Control-Allow-Headers names %q twice: %s", n, resp.Header.Get("Access-Control-Allow-Headers"))
+		}
+		seen[n] = true
+	}
+	if !seen["mcp-param-region"] {
+		t.Errorf("requested Mcp-Param header not allowed: %s", resp.Header.Get("Access-Control-Allow-Headers"))
 	}
 	// The 401 challenge must be readable by a browser client.
 	r := postRaw(t, url, "", http.Header{"Origin": {"http://localhost:6274"}}, []byte(`{"jsonrpc":"2.0","id":1,"method":"ping"}`))

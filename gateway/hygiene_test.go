@@ -10,6 +10,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -339,6 +340,58 @@ func TestReadLimitedChunked(t *testing.T) {
 			b.give(held)
 			if b.used.Load() != 0 {
 				t.Errorf("budget not given back: %d", b.used.Load())
+			}
+		})
+	}
+}
+
+// TestPreDispatchErrorsAreJSONRPC: a wrong Content-Type, an unsupported
+// Mcp-Protocol-Version and a body without "jsonrpc":"2.0" are answered as
+// JSON-RPC errors by the gateway, not in plain text by mcp-go.
+func TestPreDispatchErrorsAreJSONRPC(t *testing.T) {
+	_, srv := testGateway(t, &config.Config{APIs: []config.API{{Name: "pets"}}})
+	list := `{"jsonrpc":"2.0","id":1,"method":"tools/list"}`
+	for _, tc := range []struct {
+		name, ct, version, body string
+		status, code            int
+		msg, id                 string
+	}{
+		{"text/plain", "text/plain", "2025-11-25", list, 415, -32600, "Content-Type must be application/json", "null"},
+		{"no content type", "", "2025-11-25", list, 415, -32600, "Content-Type must be application/json", "null"},
+		{"unsupported version", "application/json", "1999-01-01", list, 400, -32022, `unsupported protocol version "1999-01-01"`, "1"},
+		{"no jsonrpc (legacy)", "application/json", "2025-11-25", `{"id":1,"method":"tools/list"}`, 400, -32600, `"jsonrpc" must be "2.0"`, "1"},
+		{"jsonrpc 1.0", "application/json", "2025-11-25", `{"jsonrpc":"1.0","id":2,"method":"tools/list"}`, 400, -32600, `"jsonrpc" must be "2.0"`, "2"},
+		{"no jsonrpc (modern)", "application/json", "2026-07-28", `{"id":1,"method":"tools/list"}`, 400, -32600, `"jsonrpc" must be "2.0"`, "1"},
+		{"charset allowed", "application/json; charset=utf-8", "2025-11-25", list, 200, 0, "", "1"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			req, _ := http.NewRequest(http.MethodPost, srv.URL+"/mcp/pets", strings.NewReader(tc.body))
+			if tc.ct != "" {
+				req.Header.Set("Content-Type", tc.ct)
+			}
+			req.Header.Set("Accept", "application/json, text/event-stream")
+			req.Header.Set("Mcp-Protocol-Version", tc.version)
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer resp.Body.Close()
+			var msg struct {
+				ID    json.RawMessage `json:"id"`
+				Error struct {
+					Code    int    `json:"code"`
+					Message string `json:"message"`
+					Data    struct{ Supported []string }
+				} `json:"error"`
+			}
+			if err := json.NewDecoder(resp.Body).Decode(&msg); err != nil {
+				t.Fatalf("HTTP %d, not JSON: %v", resp.StatusCode, err)
+			}
+			if resp.StatusCode != tc.status || msg.Error.Code != tc.code || !strings.Contains(msg.Error.Message, tc.msg) || string(msg.ID) != tc.id {
+				t.Errorf("HTTP %d %+v id %s; want %d, code %d, %q, id %s", resp.StatusCode, msg.Error, msg.ID, tc.status, tc.code, tc.msg, tc.id)
+			}
+			if tc.code == -32022 && !slices.Contains(msg.Error.Data.Supported, "2025-11-25") {
+				t.Errorf("supported versions not listed: %+v", msg.Error)
 			}
 		})
 	}

@@ -199,5 +199,5 @@ func (g *Gateway) serveMetrics() (stop func(), err error) {
 // metricsOnMain returns the /metrics handler of the main listener: the
 // Host check guards it against DNS rebinding like the MCP endpoints.
 func (g *Gateway) metricsOnMain() http.Handler {
-	return newOriginGuard(g.cfg.PublicURL, g.cfg.AllowedOrigins, g.cfg.ListenIsLoopback()).wrap(g.metrics.handler)
+	return newOriginGuard(g.cfg.PublicURL, g.cfg.AllowedOrigins, g.cfg.ListenIsLoopback()).withMethods("GET, OPTIONS").wrap(g.metrics.handler)
 }

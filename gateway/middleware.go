@@ -5,6 +5,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 
 	"github.com/rest2mcp/rest2mcp/internal/loopback"
@@ -20,10 +21,19 @@ type originGuard struct {
 	// loopbackOrigins allows http(s)://localhost-like origins; true only
 	// when the listener itself is loopback (local development tools).
 	loopbackOrigins bool
+	// methods is the preflight's Access-Control-Allow-Methods: what the
+	// guarded handler serves (the MCP endpoints: POST only).
+	methods string
+}
+
+// withMethods sets the methods a preflight allows (default: POST, OPTIONS).
+func (g *originGuard) withMethods(m string) *originGuard {
+	g.methods = m
+	return g
 }
 
 func newOriginGuard(publicURL string, allowed []string, listenLoopback bool) *originGuard {
-	g := &originGuard{allowed: map[string]bool{}, loopbackOrigins: listenLoopback}
+	g := &originGuard{allowed: map[string]bool{}, loopbackOrigins: listenLoopback, methods: corsAllowMethods}
 	if u, err := url.Parse(publicURL); err == nil {
 		g.allowed[strings.ToLower(u.Scheme+"://"+u.Host)] = true
 		g.publicHost = strings.ToLower(u.Host)
@@ -49,7 +59,7 @@ func (g *originGuard) wrap(next http.Handler) http.Handler {
 			writeRPCError(w, http.StatusForbidden, rpcInvalidRequest, fmt.Sprintf("forbidden: Origin %q is not allowed (add it to allowedOrigins)", o))
 			return
 		}
-		if allowCORS(w, r, o) {
+		if allowCORS(w, r, o, g.methods) {
 			return
 		}
 		next.ServeHTTP(w, r)
@@ -59,7 +69,9 @@ func (g *originGuard) wrap(next http.Handler) http.Handler {
 // CORS for allowed browser origins. Preflights are answered here, before
 // authentication: browsers never send credentials on a preflight.
 const (
-	corsAllowMethods = "GET, POST, DELETE, OPTIONS"
+	// corsAllowMethods are the MCP endpoints' methods: every other one
+	// gets 405.
+	corsAllowMethods = "POST, OPTIONS"
 	corsAllowHeaders = "Authorization, Content-Type, Accept, Mcp-Protocol-Version, Mcp-Session-Id, Mcp-Method, Mcp-Name, Last-Event-ID"
 	// corsExposeHeaders lets browser clients read the authorization
 	// challenge and the session headers.
@@ -67,8 +79,8 @@ const (
 )
 
 // allowCORS sets the CORS headers for an allowed origin and answers a
-// preflight, reporting whether it did.
-func allowCORS(w http.ResponseWriter, r *http.Request, origin string) bool {
+// preflight (allowing methods), reporting whether it did.
+func allowCORS(w http.ResponseWriter, r *http.Request, origin, methods string) bool {
 	h := w.Header()
 	h.Set("Access-Control-Allow-Origin", origin)
 	h.Add("Vary", "Origin")
@@ -79,10 +91,16 @@ func allowCORS(w http.ResponseWriter, r *http.Request, origin string) bool {
 	allow := corsAllowHeaders
 	if req := r.Header.Get("Access-Control-Request-Headers"); req != "" {
 		// Mcp-Param-* headers carry tool arguments (x-mcp-header); echo the
-		// requested names, which are only names.
-		allow += ", " + req
+		// requested names, which are only names, once each.
+		names := strings.Split(corsAllowHeaders, ", ")
+		for _, n := range strings.Split(req, ",") {
+			if n = strings.TrimSpace(n); n != "" && !slices.ContainsFunc(names, func(have string) bool { return strings.EqualFold(have, n) }) {
+				names = append(names, n)
+			}
+		}
+		allow = strings.Join(names, ", ")
 	}
-	h.Set("Access-Control-Allow-Methods", corsAllowMethods)
+	h.Set("Access-Control-Allow-Methods", methods)
 	h.Set("Access-Control-Allow-Headers", allow)
 	h.Set("Access-Control-Max-Age", "600")
 	w.WriteHeader(http.StatusNoContent)

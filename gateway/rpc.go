@@ -4,9 +4,13 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"fmt"
+	"mime"
 	"net/http"
 	"strconv"
 	"strings"
+
+	"github.com/mark3labs/mcp-go/mcp"
 )
 
 // rpcCall is a POST body decoded once: what the gateway's stages (rate
@@ -117,6 +121,9 @@ func parseCall(body []byte) ([]rpcCall, *rpcProblem) {
 			}
 		}
 	}
+	if string(c.JSONRPC) != `"2.0"` {
+		return nil, &rpcProblem{code: rpcInvalidRequest, msg: `invalid request: "jsonrpc" must be "2.0"`, id: validIDOrNil(c.ID)}
+	}
 	cur := c.Params.Cursor
 	c.hasCursor = len(cur) > 0 && !isNull(cur)
 	return calls, nil
@@ -225,6 +232,50 @@ func writeRPCErrorID(w http.ResponseWriter, status, code int, msg string, id jso
 		Code    int    `json:"code"`
 		Message string `json:"message"`
 	}{code, msg}})
+}
+
+// isJSONMediaType reports whether a Content-Type is application/json,
+// parameters (charset) allowed, as mcp-go accepts it.
+func isJSONMediaType(ct string) bool {
+	mt, _, err := mime.ParseMediaType(ct)
+	return err == nil && mt == "application/json"
+}
+
+// isSupportedVersion reports whether an Mcp-Protocol-Version header is one
+// mcp-go implements. Versions from 2026-07-28 on, and the header of an
+// initialize request (which negotiates the version itself), are left to
+// mcp-go, as it does.
+func isSupportedVersion(v, method string) bool {
+	return mcp.IsValidProtocolVersion(v) || mcp.IsModernProtocol(v) || method == string(mcp.MethodInitialize)
+}
+
+// writeUnsupportedVersion answers an unsupported Mcp-Protocol-Version with
+// 400 and the UnsupportedProtocolVersion error (-32022) listing the
+// supported versions.
+func writeUnsupportedVersion(w http.ResponseWriter, v string, id json.RawMessage) {
+	if id == nil {
+		id = json.RawMessage("null")
+	}
+	type data struct {
+		Supported []string `json:"supported"`
+		Requested string   `json:"requested"`
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(http.StatusBadRequest)
+	_ = json.NewEncoder(w).Encode(struct {
+		JSONRPC string          `json:"jsonrpc"`
+		ID      json.RawMessage `json:"id"`
+		Error   struct {
+			Code    int    `json:"code"`
+			Message string `json:"message"`
+			Data    data   `json:"data"`
+		} `json:"error"`
+	}{JSONRPC: "2.0", ID: id, Error: struct {
+		Code    int    `json:"code"`
+		Message string `json:"message"`
+		Data    data   `json:"data"`
+	}{mcp.UNSUPPORTED_PROTOCOL_VERSION, fmt.Sprintf("unsupported protocol version %q (Mcp-Protocol-Version); supported: %s", v, strings.Join(mcp.ValidProtocolVersions, ", ")),
+		data{Supported: mcp.ValidProtocolVersions, Requested: v}}})
 }
 
 // JSON-RPC error codes used by the gateway before dispatch.

@@ -45,6 +45,7 @@ func cmdDev(ctx context.Context, args []string, stderr io.Writer, lookupEnv func
 	fs.SetOutput(stderr)
 	fs.Usage = func() {
 		fmt.Fprint(stderr, `Usage: rest2mcp dev [--spec PATH|URL [--upstream URL] [--name API]] [--listen 127.0.0.1:PORT] [--yes] [--user NAME=SCOPE,SCOPE]...
+                   [--include-tag T] [--include-operation ID] [--include-path GLOB] [--exclude-method M] [--mode discovery] [--toolsets auto]
        rest2mcp dev --config FILE [--listen 127.0.0.1:PORT] [--yes] [--user ...]
 
 Without --spec or --config, serves the example Petstore against the built-in demo upstream.
@@ -70,6 +71,7 @@ trying the protected flow in VS Code or scripts; never for production.
 	fs.StringVar(&f.cacheDir, "cache-dir", "", `directory for compiled specs (default: the user cache directory; "off" disables)`)
 	fs.StringVar(&f.logLevel, "log-level", "info", "debug, info, warn or error")
 	fs.StringVar(&f.logFormat, "log-format", "text", "text or json")
+	f.registerShape(fs)
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -164,6 +166,7 @@ trying the protected flow in VS Code or scripts; never for production.
 	if err != nil {
 		return err
 	}
+	warnAPIs(log, cfg, g.APIs())
 	banner := func(net.Addr) { devBanner(stderr, g, das, users, f) }
 	go reloadOnHangup(ctx, g, log)
 	if err := g.Run(ctx, banner); err != nil {

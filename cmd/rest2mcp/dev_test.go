@@ -215,3 +215,32 @@ func TestVSCodeInstallLink(t *testing.T) {
 		t.Errorf("decoded %s: %v %v", raw, v, err)
 	}
 }
+
+// dev takes serve's selection, --mode and --toolsets flags and warns as
+// serve does.
+func TestDevSelectionFlags(t *testing.T) {
+	ctx, cancel := context.WithCancel(t.Context())
+	var stderr lockedBuffer
+	done := make(chan error, 1)
+	go func() {
+		done <- run(ctx, []string{"dev", "--spec", petstore, "--upstream", "http://127.0.0.1:1/v1", "--name", "petstore",
+			"--listen", "127.0.0.1:0", "--data-dir", "off", "--cache-dir", "off",
+			"--include-tag", "pets", "--include-tag", "Pets", "--exclude-method", "DELETE", "--mode", "tools", "--toolsets", "auto"},
+			io.Discard, &stderr, func(string) (string, bool) { return "", false })
+	}()
+	defer func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("dev: %v", err)
+		}
+	}()
+	for deadline := time.Now().Add(20 * time.Second); !strings.Contains(stderr.String(), "authorization server: "); {
+		if time.Now().After(deadline) {
+			t.Fatalf("no banner:\n%s", stderr.String())
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	if !strings.Contains(stderr.String(), `no tag \"Pets\"; did you mean \"pets\"?`) {
+		t.Errorf("dev does not warn about the selection:\n%s", stderr.String())
+	}
+}

@@ -9,7 +9,7 @@
 //	               [--include-tag T] [--include-operation ID] [--include-path GLOB]
 //	               [--exclude-method M] [--mode discovery] [--toolsets auto]
 //	rest2mcp demo                      # the example Petstore against a built-in upstream
-//	rest2mcp dev --spec openapi.yaml [--upstream URL] [--yes] [--user NAME=SCOPES]
+//	rest2mcp dev --spec openapi.yaml [--upstream URL] [--yes] [--user NAME=SCOPES] [serve's --include-… --mode --toolsets]
 //	                                   # protected by an embedded development authorization server
 //	rest2mcp tools --spec PATH|URL [--json] [--toolsets auto | --mode discovery] [--include-… …]
 //	rest2mcp validate --config F | --spec S

@@ -106,6 +106,10 @@ func TestValidate(t *testing.T) {
 					t.Errorf("output lacks %q:\n%s", w, out)
 				}
 			}
+			// Each problem is reported once.
+			if n := strings.Count(out, "is not set"); n > 1 {
+				t.Errorf("a missing secret is reported %d times:\n%s", n, out)
+			}
 		})
 	}
 }

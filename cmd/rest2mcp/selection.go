@@ -48,8 +48,11 @@ func (s *selectionFlags) selectors() (include, exclude mcpgen.Selector, err erro
 }
 
 // tooManyToolsHint explains how to bring an endpoint of n tools under
-// maxClientTools: the largest tags to select from, or toolsets.
-func tooManyToolsHint(tools []*mcpgen.Tool) string {
+// maxClientTools: the largest tags to select from, discovery mode, or
+// toolsets (suggested only when toolsetsOn is false: with toolsets on, the
+// toolset endpoints are already small and only the API's own endpoint is
+// too large).
+func tooManyToolsHint(tools []*mcpgen.Tool, toolsetsOn bool) string {
 	counts := map[string]int{}
 	for _, t := range tools {
 		if t.Operation != nil && len(t.Operation.Tags) > 0 {
@@ -70,6 +73,11 @@ func tooManyToolsHint(tools []*mcpgen.Tool) string {
 			fmt.Fprintf(&b, " --include-tag %q (%d tools)", tag, counts[tag])
 		}
 	}
-	b.WriteString(" (or include/exclude in the config); or serve it in discovery mode with --mode discovery (four tools that search, describe and call every operation, each call still authorized per operation); `rest2mcp tools --spec SPEC --toolsets auto` proposes a split into groups of at most 100 tools")
+	b.WriteString(" (or include/exclude in the config); or serve it in discovery mode with --mode discovery (four tools that search, describe and call every operation, each call still authorized per operation)")
+	if toolsetsOn {
+		b.WriteString("; the toolset endpoints (/mcp/<api>/<toolset>) each stay within the limit: connect clients to those instead")
+	} else {
+		b.WriteString("; `rest2mcp tools --spec SPEC --toolsets auto` proposes a split into groups of at most 100 tools")
+	}
 	return b.String()
 }

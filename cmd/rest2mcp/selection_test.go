@@ -52,7 +52,7 @@ func TestTooManyToolsHint(t *testing.T) {
 		tag := []string{"repos", "issues", "users", "meta"}[i%4]
 		tools = append(tools, &mcpgen.Tool{Name: "t", Operation: &openapi.Operation{Tags: []string{tag}}})
 	}
-	hint := tooManyToolsHint(tools)
+	hint := tooManyToolsHint(tools, false)
 	for _, want := range []string{"130 tools", "128", `--include-tag "issues" (33 tools)`, `--include-tag "repos" (33 tools)`, "--toolsets auto"} {
 		if !strings.Contains(hint, want) {
 			t.Errorf("hint lacks %q: %s", want, hint)
@@ -60,6 +60,11 @@ func TestTooManyToolsHint(t *testing.T) {
 	}
 	if strings.Contains(hint, `"users"`) { // fourth: 32 tools, tied with meta, later by name
 		t.Errorf("hint names more than the three largest tags: %s", hint)
+	}
+	// With toolsets already on, the hint does not suggest them again.
+	hint = tooManyToolsHint(tools, true)
+	if strings.Contains(hint, "--toolsets auto") || !strings.Contains(hint, "--mode discovery") || !strings.Contains(hint, "toolset endpoints") {
+		t.Errorf("hint with toolsets on: %s", hint)
 	}
 }
 

@@ -22,6 +22,7 @@ import (
 	"github.com/rest2mcp/rest2mcp/gateway"
 	"github.com/rest2mcp/rest2mcp/gateway/config"
 	"github.com/rest2mcp/rest2mcp/internal/demoapi"
+	"github.com/rest2mcp/rest2mcp/mcpgen"
 	"github.com/rest2mcp/rest2mcp/openapi"
 )
 
@@ -62,10 +63,16 @@ func (f *serveFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&f.metricsListen, "metrics-listen", "", "separate address for /metrics, e.g. 127.0.0.1:9090 (implies --metrics)")
 	fs.StringVar(&f.logLevel, "log-level", "info", "debug, info, warn or error")
 	fs.StringVar(&f.logFormat, "log-format", "text", "text or json")
+	f.registerShape(fs)
+	f.registry.register(fs)
+}
+
+// registerShape registers the flags that shape the served tools: the
+// operation selection, --toolsets and --mode (serve and dev).
+func (f *serveFlags) registerShape(fs *flag.FlagSet) {
 	f.selection.register(fs)
 	fs.StringVar(&f.toolsets, "toolsets", "", `"auto": also serve each toolset of at most 100 tools at /mcp/<api>/<toolset> (and <toolset>-readonly); with --config, for every API`)
 	fs.StringVar(&f.mode, "mode", "", `"tools" (one tool per operation, the default) or "discovery" (search_operations, describe_operation, call_operation, call_read_operation); with --config, for every API`)
-	f.registry.register(fs)
 }
 
 func cmdServe(ctx context.Context, args []string, stderr io.Writer, lookupEnv func(string) (string, bool)) error {
@@ -113,7 +120,14 @@ func serve(ctx context.Context, cfg *config.Config, docs map[string]*openapi.Doc
 	if reg != nil {
 		log.Info("registry", "ui", cfg.AdminPublicURL()+"/", "admin_api", cfg.AdminPublicURL()+"/admin/api/", "store", redactDSN(cfg.Store))
 	}
-	for _, a := range g.APIs() {
+	logServing(log, cfg, g.APIs())
+	go reloadOnHangup(ctx, g, log)
+	return g.Run(ctx, ready)
+}
+
+// logServing logs each endpoint, then warns (see [warnAPIs]).
+func logServing(log *slog.Logger, cfg *config.Config, apis []*gateway.API) {
+	for _, a := range apis {
 		attrs := []any{"api", a.Name(), "endpoint", a.ResourceURL(), "tools", len(a.Tools())}
 		if m := a.Snapshot().Mode(); m != config.ModeTools {
 			attrs = append(attrs, "mode", m)
@@ -122,15 +136,41 @@ func serve(ctx context.Context, cfg *config.Config, docs map[string]*openapi.Doc
 			attrs = append(attrs, "spec_diagnostics", n, "details", "rest2mcp validate --spec "+a.Spec())
 		}
 		log.Info("serving", attrs...)
-		if n := len(a.Tools()); n > maxClientTools && a.Snapshot().Mode() != config.ModeDiscovery && !strings.Contains(a.Name(), "/") {
-			log.Warn("endpoint lists too many tools for VS Code and Copilot", "api", a.Name(), "tools", n, "fix", tooManyToolsHint(a.Tools()))
+	}
+	warnAPIs(log, cfg, apis)
+}
+
+// warnAPIs warns, once per API (not per toolset endpoint), about a
+// selection that matches nothing, too many tools for VS Code and Copilot,
+// and a missing authorization. serve and dev share it.
+func warnAPIs(log *slog.Logger, cfg *config.Config, apis []*gateway.API) {
+	for _, a := range apis {
+		if strings.Contains(a.Name(), "/") {
+			continue // a toolset endpoint: warned about with its API
+		}
+		ac := configuredAPI(cfg, a.Name())
+		if ac != nil {
+			for _, w := range mcpgen.SelectionProblems(ac.Include, ac.Exclude, a.Snapshot().Document().Operations) {
+				log.Warn("selection matches nothing", "api", a.Name(), "problem", w)
+			}
+		}
+		if n := len(a.Tools()); n > maxClientTools && a.Snapshot().Mode() != config.ModeDiscovery {
+			log.Warn("endpoint lists too many tools for VS Code and Copilot", "api", a.Name(), "tools", n, "fix", tooManyToolsHint(a.Tools(), ac != nil && ac.Toolsets != nil))
 		}
 		if !a.Protected() {
 			log.Warn("API served WITHOUT authorization", "api", a.Name(), "listen", cfg.Listen)
 		}
 	}
-	go reloadOnHangup(ctx, g, log)
-	return g.Run(ctx, ready)
+}
+
+// configuredAPI is the configuration of API name; nil for a stored API.
+func configuredAPI(cfg *config.Config, name string) *config.API {
+	for i := range cfg.APIs {
+		if cfg.APIs[i].Name == name {
+			return &cfg.APIs[i]
+		}
+	}
+	return nil
 }
 
 // reloadOnHangup rebuilds every API's specs and policies on SIGHUP. A

@@ -1,8 +1,10 @@
 package main
 
 import (
+	"bytes"
 	"flag"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -89,4 +91,27 @@ func TestServeSpecURLLoadsOnce(t *testing.T) {
 			t.Fatalf("err = %v, want a refusal of the link-local address", err)
 		}
 	})
+}
+
+// An unprotected API split into toolsets is warned about once, not once
+// per toolset endpoint.
+func TestLogServingWarnsOncePerAPI(t *testing.T) {
+	env := func(string) (string, bool) { return "", false }
+	f := serveFlags{spec: petstore, name: "pets", upstream: "http://127.0.0.1:1/v1", cacheDir: "off", toolsets: "auto"}
+	cfg, docs, err := f.loadConfig(t.Context(), env)
+	if err != nil {
+		t.Fatal(err)
+	}
+	g, err := gateway.New(t.Context(), gateway.Options{Config: cfg, Documents: docs, LookupEnv: env})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := len(g.APIs()); n < 2 {
+		t.Fatalf("%d endpoints, want the API and its toolsets", n)
+	}
+	var b bytes.Buffer
+	logServing(slog.New(slog.NewTextHandler(&b, nil)), cfg, g.APIs())
+	if n := strings.Count(b.String(), "WITHOUT authorization"); n != 1 {
+		t.Errorf("%d warnings about authorization, want 1:\n%s", n, b.String())
+	}
 }

@@ -78,6 +78,9 @@ func cmdTools(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return fmt.Errorf("spec %s: %w", *spec, err)
 	}
 	tools, diags := mcpgen.Generate(doc, &mcpgen.Options{Prefix: *prefix, Include: include, Exclude: exclude})
+	for _, w := range mcpgen.SelectionProblems(&include, &exclude, doc.Operations) {
+		fmt.Fprintf(stderr, "warning: %s\n", w)
+	}
 	// Served tools shape their results with the default limit, which
 	// relaxes their output schemas: count what serve lists.
 	for _, t := range tools {
@@ -154,13 +157,14 @@ func cmdTools(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 			warns++
 		}
 	}
+	summary := fmt.Sprintf("%d tools from %d operations", len(tools), operations)
 	if *mode == config.ModeDiscovery {
-		fmt.Fprintf(stderr, "discovery mode: %d operations behind %d tools\n", operations, len(tools))
+		summary = fmt.Sprintf("discovery mode: %d tools search, describe and call %d operations", len(tools), operations)
 	}
-	fmt.Fprintf(stderr, "%d tools from %d operations (%s, %s in the spec; run `rest2mcp validate --spec %s` for details)\n",
-		operations, len(doc.Operations), plural(errs, "error"), plural(warns, "warning"), *spec)
+	fmt.Fprintf(stderr, "%s (%d in the spec; %s, %s; run `rest2mcp validate --spec %s` for details)\n",
+		summary, len(doc.Operations), plural(errs, "error"), plural(warns, "warning"), *spec)
 	if *toolsets == "" && len(tools) > maxClientTools {
-		fmt.Fprintf(stderr, "warning: %s\n", tooManyToolsHint(tools))
+		fmt.Fprintf(stderr, "warning: %s\n", tooManyToolsHint(tools, false))
 	}
 	return nil
 }

@@ -2,6 +2,8 @@ package main
 
 import (
 	"encoding/json"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -124,12 +126,51 @@ func TestToolsDiscoveryMode(t *testing.T) {
 	if strings.Join(names, ",") != "search_operations,describe_operation,call_operation,call_read_operation" {
 		t.Errorf("discovery tools %v", names)
 	}
-	if !strings.Contains(errOut, "discovery mode: 4 operations behind 4 tools") {
+	if !strings.Contains(errOut, "discovery mode: 4 tools search, describe and call 4 operations (4 in the spec;") || strings.Contains(errOut, "4 tools from 4 operations") {
 		t.Errorf("stderr: %s", errOut)
 	}
 	for _, args := range [][]string{{"--mode", "search"}, {"--mode", "discovery", "--toolsets", "auto"}} {
 		if _, _, code := runCLI(t, append([]string{"tools", "--spec", petstore}, args...)...); code != 2 {
 			t.Errorf("%q: exit %d, want 2", args, code)
 		}
+	}
+}
+
+// A tag or operationId that matches nothing is named, with its
+// case-insensitive near matches, in tools, validate and serve.
+func TestSelectionMatchesNothing(t *testing.T) {
+	_, errOut, code := runCLI(t, "tools", "--spec", petstore, "--include-tag", "PETS", "--include-operation", "getpet")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	for _, want := range []string{`no tag "PETS"; did you mean "pets"?`, `no operationId "getpet"; did you mean "getPet"?`, "select none of the spec's 4 operations"} {
+		if !strings.Contains(errOut, want) {
+			t.Errorf("tools stderr lacks %q:\n%s", want, errOut)
+		}
+	}
+	_, errOut, _ = runCLI(t, "tools", "--spec", petstore, "--include-tag", "pets", "--include-tag", "cats")
+	if !strings.Contains(errOut, `include: no tag "cats" in the spec`) || strings.Contains(errOut, "select none") {
+		t.Errorf("tools with one unknown tag of two:\n%s", errOut)
+	}
+	spec, err := filepath.Abs(petstore)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfgFile := filepath.Join(t.TempDir(), "rest2mcp.yaml")
+	cfg := "apis:\n  - name: pets\n    spec: " + spec + "\n    upstream: http://127.0.0.1:1/v1\n    include: {tags: [pets, Pets]}\n"
+	if err := os.WriteFile(cfgFile, []byte(cfg), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	out, errOut, _ := runCLI(t, "validate", "--config", cfgFile)
+	if !strings.Contains(out+errOut, `warning selection: include: no tag "Pets"; did you mean "pets"?`) {
+		t.Errorf("validate output lacks the hint:\n%s%s", out, errOut)
+	}
+	// Selecting nothing fails the build with the hint.
+	if err := os.WriteFile(cfgFile, []byte(strings.Replace(cfg, "[pets, Pets]", "[Pets]", 1)), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	out, errOut, code = runCLI(t, "validate", "--config", cfgFile)
+	if code == 0 || !strings.Contains(out+errOut, `error: api pets: `) || !strings.Contains(out+errOut, `no tag "Pets"; did you mean "pets"?`) {
+		t.Errorf("validate of an empty selection (exit %d):\n%s%s", code, out, errOut)
 	}
 }

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -11,6 +12,7 @@ import (
 	"github.com/rest2mcp/rest2mcp/authbridge"
 	"github.com/rest2mcp/rest2mcp/gateway"
 	"github.com/rest2mcp/rest2mcp/gateway/config"
+	"github.com/rest2mcp/rest2mcp/mcpgen"
 )
 
 // cmdValidate loads everything a config (or one spec) names and prints
@@ -56,8 +58,13 @@ func cmdValidate(ctx context.Context, args []string, stdout, stderr io.Writer, l
 		if a.Spec == "" {
 			continue
 		}
-		built := validateAPI(ctx, cfg, a, stdout, lookupEnv)
-		if !checkSecrets(ctx, a, stdout, lookupEnv) || !built {
+		// The secrets are checked first so that a build failing on a
+		// missing secret does not report it a second time.
+		var secrets bytes.Buffer
+		secretsOK := checkSecrets(ctx, a, &secrets, lookupEnv)
+		built := validateAPI(ctx, cfg, a, stdout, lookupEnv, !secretsOK)
+		_, _ = secrets.WriteTo(stdout)
+		if !secretsOK || !built {
 			failed = true
 		}
 	}
@@ -70,8 +77,9 @@ func cmdValidate(ctx context.Context, args []string, stdout, stderr io.Writer, l
 
 // validateAPI builds one API exactly as serve does (the one builder,
 // gateway.BuildAPI), prints its problems and reports whether it is free of
-// errors.
-func validateAPI(ctx context.Context, cfg *config.Config, a config.API, w io.Writer, lookupEnv func(string) (string, bool)) bool {
+// errors. With secretsReported, a failure of the credentials stage is left
+// to checkSecrets' report (it names every missing secret).
+func validateAPI(ctx context.Context, cfg *config.Config, a config.API, w io.Writer, lookupEnv func(string) (string, bool), secretsReported bool) bool {
 	fmt.Fprintf(w, "api %s (%s):\n", a.Name, a.Spec)
 	s, err := gateway.BuildAPI(ctx, a, gateway.BuildOptions{Config: cfg, Validate: true, LookupEnv: lookupEnv})
 	if err != nil {
@@ -83,6 +91,9 @@ func validateAPI(ctx context.Context, cfg *config.Config, a config.API, w io.Wri
 			}
 			for _, p := range be.Problems {
 				fmt.Fprintf(w, "  %s\n", p.String())
+			}
+			if be.Stage == gateway.StageCredentials && secretsReported {
+				return false
 			}
 			if be.Stage == gateway.StagePolicy && be.Problems.HasErrors() {
 				// The errors are the problems just listed.
@@ -111,6 +122,9 @@ func validateAPI(ctx context.Context, cfg *config.Config, a config.API, w io.Wri
 		ok = checkEntraTokens(s, cfg, a, w) && ok
 	} else if a.Policy != nil || a.PolicyFile != "" {
 		fmt.Fprintf(w, "  warning policy: ignored: the API has no auth section, so it is served without authorization and every tool is callable\n")
+	}
+	for _, warn := range mcpgen.SelectionProblems(a.Include, a.Exclude, s.Document().Operations) {
+		fmt.Fprintf(w, "  warning selection: %s\n", warn)
 	}
 	for _, warn := range matchWarnings(a, s) {
 		fmt.Fprintf(w, "  warning match: %s\n", warn)

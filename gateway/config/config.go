@@ -192,7 +192,12 @@ func Parse(b []byte) (*Config, error) {
 		return nil, errors.New("empty configuration")
 	}
 	if err := yaml.UnmarshalStrict(b, &c); err != nil {
-		return nil, fmt.Errorf("decode: %w%s", err, locateField(b, err))
+		if strings.Contains(err.Error(), "unknown field") {
+			if where := unknownField(b, &c); where != "" {
+				return nil, fmt.Errorf("YAML: %s", where)
+			}
+		}
+		return nil, fmt.Errorf("YAML: %w%s", err, locateField(b, err))
 	}
 	return &c, nil
 }
@@ -418,8 +423,8 @@ func (c *Config) Validate() error {
 			p.add(at+".spec", "required (file path or http(s) URL)")
 		}
 		if a.Upstream != "" {
-			if u, err := url.Parse(a.Upstream); err != nil || u.Host == "" || (u.Scheme != "http" && u.Scheme != "https") {
-				p.add(at+".upstream", "must be an absolute http(s) URL, got %q", a.Upstream)
+			if err := c.CheckUpstream(a.Upstream); err != nil {
+				p.add(at+".upstream", "%v", err)
 			}
 		}
 		// include, exclude and every policy rule's match use one matcher,

@@ -14,8 +14,12 @@ import (
 
 func TestParseIsStrict(t *testing.T) {
 	_, err := Parse([]byte("apis:\n  - name: x\n    spec: a.yaml\n    upstrem: http://x\n"))
-	if err == nil || !strings.Contains(err.Error(), "upstrem") || !strings.Contains(err.Error(), "(line 4)") {
-		t.Fatalf("want an unknown-field error naming upstrem, got %v", err)
+	if err == nil || !strings.Contains(err.Error(), `line 4: unknown field "upstrem" in apis[0]`) || strings.Contains(err.Error(), "JSON") {
+		t.Fatalf("want an unknown-field error naming upstrem and where it is, got %v", err)
+	}
+	_, err = Parse([]byte("apis:\n  - name: x\n    spec: a.yaml\n    auth:\n      issuers:\n        - issuer: https://x\n          audiencez: [a]\n"))
+	if err == nil || !strings.Contains(err.Error(), `line 7: unknown field "audiencez" in apis[0].auth.issuers[0]`) {
+		t.Fatalf("nested unknown field: %v", err)
 	}
 	if _, err := Parse([]byte("  \n")); err == nil {
 		t.Fatal("empty configuration accepted")

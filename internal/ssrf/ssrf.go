@@ -11,6 +11,7 @@ import (
 	"net"
 	"net/http"
 	"net/netip"
+	"net/url"
 	"syscall"
 	"time"
 )
@@ -94,4 +95,19 @@ func (p Policy) Transport() *http.Transport {
 	d := &net.Dialer{Timeout: 10 * time.Second, KeepAlive: 30 * time.Second, Control: p.Control}
 	tr.DialContext = d.DialContext
 	return tr
+}
+
+// CheckURL checks, without I/O, that p would not refuse the host of an
+// absolute URL: a literal IP address must be allowed (a host name is only
+// checked at dial time, after resolution). It lets configuration and
+// settings be refused when given instead of failing on every call.
+func (p Policy) CheckURL(u *url.URL) error {
+	ip, err := netip.ParseAddr(u.Hostname())
+	if err != nil {
+		return nil
+	}
+	if !p.Allowed(ip) {
+		return fmt.Errorf("address %s is not allowed for outbound requests (SSRF protection: cloud metadata, link-local, unspecified and multicast addresses are refused)", ip)
+	}
+	return nil
 }

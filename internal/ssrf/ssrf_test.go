@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/netip"
+	"net/url"
 	"testing"
 )
 
@@ -59,5 +60,28 @@ func TestTransportRefusesAtDialTime(t *testing.T) {
 	var be *BlockedError
 	if !errors.As(err, &be) {
 		t.Fatalf("want BlockedError, got %v", err)
+	}
+}
+
+func TestCheckURL(t *testing.T) {
+	for _, tc := range []struct {
+		url string
+		ok  bool
+	}{
+		{"http://169.254.169.254/latest/meta-data", false},
+		{"http://[fe80::1%25eth0]:8080/", false},
+		{"http://[fd00:ec2::254]/", false},
+		{"http://0.0.0.0:80/", false},
+		{"http://127.0.0.1:8080/", true},
+		{"https://api.example.com/v1", true},
+		{"http://10.0.0.1/", true},
+	} {
+		u, err := url.Parse(tc.url)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := (Policy{}).CheckURL(u); (err == nil) != tc.ok {
+			t.Errorf("CheckURL(%s) = %v, want ok %v", tc.url, err, tc.ok)
+		}
 	}
 }
