@@ -147,20 +147,8 @@ func (h *Handler) operationPage(w http.ResponseWriter, r *http.Request) {
 // renderOperation renders the operation page; p carries what the caller
 // adds (an error, a try-it result, the fields as typed).
 func (h *Handler) renderOperation(w http.ResponseWriter, r *http.Request, status int, name, key string, p *page) {
-	a, err := h.reg.Get(r.Context(), name)
-	if err != nil {
-		st, msg, _ := h.errorText(r, err)
-		h.render(w, r, st, "apis", &page{Title: "Not found", Nav: "apis", Error: msg})
-		return
-	}
-	var op *Operation
-	for i := range a.Operations {
-		if a.Operations[i].Key == key {
-			op = &a.Operations[i]
-		}
-	}
-	if op == nil {
-		h.render(w, r, http.StatusNotFound, "api", &page{Title: a.Name, Nav: "apis", API: a, Error: fmt.Sprintf("%s has no operation %q", name, key)})
+	a, op, ok := h.apiOperation(w, r, name, key)
+	if !ok {
 		return
 	}
 	if p == nil {
@@ -217,17 +205,9 @@ func (h *Handler) tryTool(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	key := r.PostFormValue("key")
-	a, err := h.reg.Get(r.Context(), name)
-	if err != nil {
-		st, msg, _ := h.errorText(r, err)
-		h.render(w, r, st, "apis", &page{Title: "Not found", Nav: "apis", Error: msg})
+	a, op := h.findOperation(w, r, name, key)
+	if a == nil {
 		return
-	}
-	var op *Operation
-	for i := range a.Operations {
-		if a.Operations[i].Key == key {
-			op = &a.Operations[i]
-		}
 	}
 	if op == nil || !op.Enabled {
 		h.renderOperation(w, r, http.StatusNotFound, name, key, &page{Error: fmt.Sprintf("%s has no enabled operation %q to try", name, key)})
@@ -251,4 +231,37 @@ func (h *Handler) tryTool(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	h.renderOperation(w, r, http.StatusOK, name, key, &page{Fields: fields, Try: res})
+}
+
+// findOperation loads the API name and finds its operation key. When the
+// API cannot be read it renders the error page and returns a nil API; a
+// missing operation is a nil *Operation beside the API.
+func (h *Handler) findOperation(w http.ResponseWriter, r *http.Request, name, key string) (*APIDetail, *Operation) {
+	a, err := h.reg.Get(r.Context(), name)
+	if err != nil {
+		st, msg, _ := h.errorText(r, err)
+		h.render(w, r, st, "apis", &page{Title: "Not found", Nav: "apis", Error: msg})
+		return nil, nil
+	}
+	for i := range a.Operations {
+		if a.Operations[i].Key == key {
+			return a, &a.Operations[i]
+		}
+	}
+	return a, nil
+}
+
+// apiOperation is [Handler.findOperation] for pages about an operation
+// that must exist: a missing one gets the API page with a 404 and ok is
+// false whenever a page was rendered.
+func (h *Handler) apiOperation(w http.ResponseWriter, r *http.Request, name, key string) (a *APIDetail, op *Operation, ok bool) {
+	a, op = h.findOperation(w, r, name, key)
+	if a == nil {
+		return nil, nil, false
+	}
+	if op == nil {
+		h.render(w, r, http.StatusNotFound, "api", &page{Title: a.Name, Nav: "apis", API: a, Error: fmt.Sprintf("%s has no operation %q", name, key)})
+		return nil, nil, false
+	}
+	return a, op, true
 }

@@ -361,20 +361,8 @@ func (h *Handler) patchOperation(w http.ResponseWriter, r *http.Request) {
 	}
 	key := r.PostFormValue("key")
 	version, _ := strconv.ParseInt(r.PostFormValue("version"), 10, 64)
-	cur, err := h.reg.Get(r.Context(), name)
-	if err != nil {
-		st, msg, _ := h.errorText(r, err)
-		h.render(w, r, st, "apis", &page{Title: "Not found", Nav: "apis", Error: msg})
-		return
-	}
-	var op *Operation
-	for i := range cur.Operations {
-		if cur.Operations[i].Key == key {
-			op = &cur.Operations[i]
-		}
-	}
-	if op == nil {
-		h.render(w, r, http.StatusNotFound, "api", &page{Title: cur.Name, Nav: "apis", API: cur, Error: fmt.Sprintf("%s has no operation %q", name, key)})
+	cur, op, ok := h.apiOperation(w, r, name, key)
+	if !ok {
 		return
 	}
 	// Only what the admin changed becomes an override.
