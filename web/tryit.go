@@ -173,9 +173,7 @@ func (h *Handler) renderOperation(w http.ResponseWriter, r *http.Request, status
 // (or removes every override with reset).
 func (h *Handler) saveAnnotations(w http.ResponseWriter, r *http.Request) {
 	name := r.PathValue("name")
-	r.Body = http.MaxBytesReader(w, r.Body, 64<<10)
-	if err := r.ParseForm(); err != nil {
-		http.Error(w, "bad form", http.StatusBadRequest)
+	if !parseForm(w, r, 64<<10) {
 		return
 	}
 	key := r.PostFormValue("key")
@@ -199,9 +197,7 @@ func (h *Handler) saveAnnotations(w http.ResponseWriter, r *http.Request) {
 // handler and the page shows the upstream request lines and the result.
 func (h *Handler) tryTool(w http.ResponseWriter, r *http.Request) {
 	name := r.PathValue("name")
-	r.Body = http.MaxBytesReader(w, r.Body, 1<<20)
-	if err := r.ParseForm(); err != nil {
-		http.Error(w, "bad form", http.StatusBadRequest)
+	if !parseForm(w, r, 1<<20) {
 		return
 	}
 	key := r.PostFormValue("key")

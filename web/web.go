@@ -354,9 +354,7 @@ func (h *Handler) detail(w http.ResponseWriter, r *http.Request) {
 
 func (h *Handler) patchOperation(w http.ResponseWriter, r *http.Request) {
 	name := r.PathValue("name")
-	r.Body = http.MaxBytesReader(w, r.Body, 64<<10)
-	if err := r.ParseForm(); err != nil {
-		http.Error(w, "bad form", http.StatusBadRequest)
+	if !parseForm(w, r, 64<<10) {
 		return
 	}
 	key := r.PostFormValue("key")
@@ -413,9 +411,7 @@ func (h *Handler) versions(w http.ResponseWriter, r *http.Request) {
 
 func (h *Handler) rollback(w http.ResponseWriter, r *http.Request) {
 	name := r.PathValue("name")
-	r.Body = http.MaxBytesReader(w, r.Body, 64<<10)
-	if err := r.ParseForm(); err != nil {
-		http.Error(w, "bad form", http.StatusBadRequest)
+	if !parseForm(w, r, 64<<10) {
 		return
 	}
 	to, err1 := strconv.ParseInt(r.PostFormValue("to"), 10, 64)
@@ -460,9 +456,7 @@ func (h *Handler) readiness(w http.ResponseWriter, r *http.Request) {
 // applyFix applies one of the readiness report's fixes as a new version.
 func (h *Handler) applyFix(w http.ResponseWriter, r *http.Request) {
 	name := r.PathValue("name")
-	r.Body = http.MaxBytesReader(w, r.Body, 64<<10)
-	if err := r.ParseForm(); err != nil {
-		http.Error(w, "bad form", http.StatusBadRequest)
+	if !parseForm(w, r, 64<<10) {
 		return
 	}
 	ch, err := h.reg.(ReadinessFixer).ApplyFix(r.Context(), name, r.PostFormValue("fix"), formVersion(r))
@@ -530,9 +524,7 @@ func (h *Handler) policy(w http.ResponseWriter, r *http.Request) {
 
 func (h *Handler) savePolicy(w http.ResponseWriter, r *http.Request) {
 	name := r.PathValue("name")
-	r.Body = http.MaxBytesReader(w, r.Body, 1<<20)
-	if err := r.ParseForm(); err != nil {
-		http.Error(w, "bad form", http.StatusBadRequest)
+	if !parseForm(w, r, 1<<20) {
 		return
 	}
 	text := r.PostFormValue("policy")
@@ -570,9 +562,7 @@ func formVersion(r *http.Request) int64 {
 
 func (h *Handler) saveSettings(w http.ResponseWriter, r *http.Request) {
 	name := r.PathValue("name")
-	r.Body = http.MaxBytesReader(w, r.Body, 64<<10)
-	if err := r.ParseForm(); err != nil {
-		http.Error(w, "bad form", http.StatusBadRequest)
+	if !parseForm(w, r, 64<<10) {
 		return
 	}
 	s := Settings{Upstream: r.PostFormValue("upstream"), ToolPrefix: r.PostFormValue("toolPrefix"), Timeout: r.PostFormValue("timeout"),
@@ -608,9 +598,7 @@ func (h *Handler) putSpec(w http.ResponseWriter, r *http.Request) {
 
 func (h *Handler) deleteAPI(w http.ResponseWriter, r *http.Request) {
 	name := r.PathValue("name")
-	r.Body = http.MaxBytesReader(w, r.Body, 64<<10)
-	if err := r.ParseForm(); err != nil {
-		http.Error(w, "bad form", http.StatusBadRequest)
+	if !parseForm(w, r, 64<<10) {
 		return
 	}
 	if r.PostFormValue("confirm") != "yes" {
@@ -677,4 +665,15 @@ func FormatSize(n int64) string {
 		return fmt.Sprintf("%d KiB", n>>10)
 	}
 	return fmt.Sprintf("%d bytes", n)
+}
+
+// parseForm reads a POSTed form of at most limit bytes; an unreadable or
+// oversized one gets 400 and false.
+func parseForm(w http.ResponseWriter, r *http.Request, limit int64) bool {
+	r.Body = http.MaxBytesReader(w, r.Body, limit)
+	if err := r.ParseForm(); err != nil {
+		http.Error(w, "bad form", http.StatusBadRequest)
+		return false
+	}
+	return true
 }
